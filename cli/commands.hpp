@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand lives in its own cli/cmd_<name>.cpp and registers itself on
+// the app through one of these functions; main.cpp only wires them up.
+#include <CLI/CLI.hpp>
+
+namespace gpt2::cli {
+
+// Exit codes: 0 success, 1 runtime error (bad file, bad input), 2 usage error.
+inline constexpr int kExitRuntimeError = 1;
+inline constexpr int kExitUsageError = 2;
+
+}  // namespace gpt2::cli

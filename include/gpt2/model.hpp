@@ -1,0 +1,64 @@
+#pragma once
+// A loaded GPT-2 model: configuration + weights. Immutable after load().
+//
+//   gpt2::Model model = gpt2::Model::load("models/kjv-small");
+//   gpt2::Session session(model, /*max_tokens=*/256);
+//
+// Ownership and threads: the Model owns the memory map of model.safetensors
+// (F32 tensors are used in place, zero copy) and any converted copies; it is
+// const after load and may be shared by any number of Sessions and threads.
+// It is movable, not copyable. It must outlive every Session made from it.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gpt2/config.hpp"
+#include "gpt2/safetensors.hpp"
+#include "gpt2/weights.hpp"
+
+namespace gpt2 {
+
+// One row of the checkpoint name table: how a weight field is called in a
+// Hugging Face checkpoint and what shape it must have.
+struct TensorSpec {
+    std::string name;                       // e.g. "h.3.attn.c_attn.weight" (without "transformer.")
+    std::vector<std::int64_t> shape;
+};
+
+// The checkpoint's tensor names and shapes for a config, in a fixed order.
+// Loading, validation, parameter counting, the test-model generator and the
+// tests all iterate this one table.
+std::vector<TensorSpec> checkpoint_tensor_specs(const Config& config);
+
+class Model {
+public:
+    // Reads DIR/config.json and DIR/model.safetensors. Accepts names with or
+    // without the "transformer." prefix, ignores attn.bias/attn.masked_bias
+    // buffers, ties the output projection to wte. Throws gpt2::Error listing
+    // *all* missing tensors and wrong shapes/dtypes at once.
+    static Model load(const std::filesystem::path& dir);
+
+    Model(Model&&) noexcept;
+    Model& operator=(Model&&) noexcept;
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+    ~Model();
+
+    const Config& config() const;
+    const Weights& weights() const;
+    const SafetensorsFile& file() const;
+    const std::filesystem::path& dir() const;
+    // Number of parameters (the tied output projection counted once).
+    std::int64_t parameter_count() const;
+    // The dtype the checkpoint stores its matrices in.
+    DType dtype() const;
+
+private:
+    struct Impl;
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gpt2
