@@ -51,6 +51,9 @@ Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
 Model Model::load(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw Error("model directory '" + dir.string() + "' does not exist or is not a directory");
     const std::filesystem::path config_path = dir / "config.json";
     const std::filesystem::path weights_path = dir / "model.safetensors";
     Config config = load_config(config_path);
