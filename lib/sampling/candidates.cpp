@@ -88,8 +88,8 @@ std::size_t Candidates::argmax() const {
 void Candidates::compute_probs() {
     if (probs_current_) return;
     const float m = max_logit();
-    const float sum = vec::exp_shifted(probs_.data(), logits_.data(), size_, m);
-    const float inv = 1.0f / sum;
+    const double sum = vec::exp_shifted(probs_.data(), logits_.data(), size_, m);
+    const auto inv = static_cast<float>(1.0 / sum);
     float* p = probs_.data();
     for (std::size_t i = 0; i < size_; ++i) p[i] *= inv;
     probs_current_ = true;

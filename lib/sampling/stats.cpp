@@ -41,8 +41,8 @@ DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch) {
     std::span<const float> p = cand.probs();
     if (!cand.probs_current()) {
         local.resize(cand.size());
-        const float sum = vec::exp_shifted(local.data(), cand.logits().data(), cand.size(), cand.max_logit());
-        for (float& v : local) v /= sum;
+        const double sum = vec::exp_shifted(local.data(), cand.logits().data(), cand.size(), cand.max_logit());
+        for (float& v : local) v = static_cast<float>(v / sum);
         p = local;
     }
     double h = 0.0;
