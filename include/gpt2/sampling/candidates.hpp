@@ -1,0 +1,134 @@
+#pragma once
+// The one candidates type that flows through a sampler chain.
+//
+//   gpt2::sampling::Candidates cand;          // reuse across steps: no per-token allocation
+//   cand.load(logits);                        // every token of the vocabulary, in id order
+//   chain.apply(cand, rng);                   // stages filter / reshape / select
+//   std::int32_t next = cand.selected;
+//
+// Layout: structure of arrays (ids, logits, probs) over [0, size()), so the
+// hot scans (max, exp, compare) vectorise. Buffers keep their capacity across
+// load() calls; after the first token nothing is allocated.
+//
+// State flags, which every stage must keep honest:
+//   probs_current  probs[i] == softmax(logits)[i] over the live candidates.
+//                  Any change to a logit or to the set makes it false
+//                  (use mark_logits_changed()/truncate()); readers call
+//                  compute_probs(), which is a no-op when current.
+//   sorted         logits are in descending order over [0, size()).
+//   dense          ids[i] == i for every i and size() == vocab(): the
+//                  candidate of token t sits at index t (penalties and logit
+//                  bias then index directly instead of scanning).
+//   selected       the chosen token id, or -1 until a selecting stage ran.
+//
+// Removed tokens are dropped from the arrays (not kept at -inf), so later
+// stages only see survivors. Tokens whose logit is -inf on input stay
+// (probability 0) until a filter drops them.
+//
+// Ownership/threads: a Candidates owns its buffers; one thread at a time.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace gpt2::sampling {
+
+class Candidates {
+public:
+    // One candidate as a value (used for sorting and for traces).
+    struct Entry {
+        std::int32_t id;
+        float logit;
+        float p;
+    };
+
+    // Replaces the contents with every token of `logits` (id = index), in id
+    // order. Throws gpt2::Error when logits is empty, holds a NaN or +inf, or
+    // is -inf everywhere (nothing could be sampled).
+    void load(std::span<const float> logits);
+    // Replaces the contents with explicit entries (ids must be >= 0);
+    // for tests and for callers that already filtered. Same checks as load().
+    void assign(std::span<const Entry> entries);
+
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    // Size of the vocabulary at the last load() (== size() right after it).
+    std::size_t vocab() const { return vocab_; }
+
+    std::span<std::int32_t> ids() { return {ids_.data(), size_}; }
+    std::span<float> logits() { return {logits_.data(), size_}; }
+    // Only meaningful when probs_current (call compute_probs() first).
+    std::span<float> probs() { return {probs_.data(), size_}; }
+    std::span<const std::int32_t> ids() const { return {ids_.data(), size_}; }
+    std::span<const float> logits() const { return {logits_.data(), size_}; }
+    std::span<const float> probs() const { return {probs_.data(), size_}; }
+    Entry entry(std::size_t i) const { return {ids_[i], logits_[i], probs_[i]}; }
+
+    bool probs_current() const { return probs_current_; }
+    bool sorted() const { return sorted_; }
+    bool dense() const { return dense_; }
+
+    // The chosen token, or -1. Set by selecting stages (greedy, dist, mirostat).
+    std::int32_t selected = -1;
+
+    // softmax(logits) into probs if they are stale; the max is subtracted first
+    // so no exp overflows. Three passes (max; exp+sum; scale), vectorisable.
+    void compute_probs();
+    // Call after writing logits in place: probabilities become stale; sorted
+    // is kept only when `same_order` (ids do not move, so dense is kept).
+    void mark_logits_changed(bool same_order = false);
+
+    // Largest logit over the live candidates (-inf when empty). O(n), no sort.
+    float max_logit() const;
+    // Index of the largest logit; ties go to the lowest index. O(n).
+    std::size_t argmax() const;
+
+    // The k-th largest logit (1-based; k <= size()) without sorting: one scan
+    // with a k-element heap that skips 16-wide blocks below the current k-th
+    // value. O(n + k log k · log(n/k)) typical.
+    float kth_largest_logit(std::size_t k) const;
+
+    // Keeps exactly the candidates with logit >= threshold, sorted descending
+    // (ties keep their current relative order). Clears dense and
+    // probs_current, sets sorted. Keeps the probs array contents aligned
+    // (stale but reordered) so callers can reuse them before renormalising.
+    void keep_at_least(float threshold);
+    // Writes into `out` (cleared first) the candidates with logit >= threshold,
+    // sorted descending, without changing *this. `out` is caller-owned scratch.
+    void collect_at_least(float threshold, std::vector<Entry>& out) const;
+    // Replaces the contents with `entries` in that order (probabilities copied
+    // as given, probs_current set to `probs_current`; dense cleared; sorted
+    // set to `sorted`).
+    void replace(std::span<const Entry> entries, bool sorted, bool probs_current);
+    // Sorts every candidate by descending logit (stable), when not sorted yet.
+    void sort_descending();
+    // Keeps the first n candidates (n <= size()); probabilities become stale.
+    void truncate(std::size_t n);
+    // Keeps, in their current order, the candidates with logit >= threshold
+    // (only the argmax if none qualifies, so a filter never empties the set).
+    // Clears dense and probs_current if anything was removed. One pass.
+    void filter_logits_at_least(float threshold);
+    // Same with probabilities (probs must be current).
+    void filter_probs_at_least(float threshold);
+
+    // Scratch for stages (reused; no per-token allocation once grown).
+    std::vector<Entry>& scratch() { return scratch_; }
+
+private:
+    void check_input() const;
+    template <class Keep>
+    void compact(Keep keep);
+
+    std::vector<std::int32_t> ids_;
+    std::vector<float> logits_;
+    std::vector<float> probs_;
+    std::vector<Entry> scratch_;
+    mutable std::vector<float> heap_;   // kth_largest_logit() scratch
+    std::size_t size_ = 0;
+    std::size_t vocab_ = 0;
+    bool probs_current_ = false;
+    bool sorted_ = false;
+    bool dense_ = false;
+};
+
+}  // namespace gpt2::sampling

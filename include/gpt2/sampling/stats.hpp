@@ -1,0 +1,90 @@
+#pragma once
+// Statistics of a candidate distribution and the trace of one sampling step.
+//
+//   gpt2::sampling::DistStats s = gpt2::sampling::compute_stats(cand);
+//   s.entropy_nats, s.perplexity, s.support, s.nucleus_90 ...
+//
+// Definitions (p = softmax of the live candidates' logits):
+//   entropy_nats  H = −Σ p_i ln p_i (terms with p_i = 0 are 0)
+//   entropy_bits  H / ln 2
+//   perplexity    e^H: the "effective vocabulary" (n for uniform over n)
+//   support       #{i : p_i > 0} (as computed in float)
+//   top1_p        max p_i
+//   nucleus_90/95 the smallest number of most probable tokens whose mass
+//                 (summed in double, descending) reaches 0.90 / 0.95
+// The chosen token's numbers: its probability in a distribution, and its
+// rank there (1 + the number of candidates strictly more probable; 0 when it
+// is not a candidate at all).
+//
+// Traces are plain structs (easy to print and to serialise; trace_to_json
+// gives the JSON the CLI writes).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpt2/sampling/candidates.hpp"
+
+namespace gpt2::sampling {
+
+struct DistStats {
+    std::size_t size = 0;       // live candidates (including p = 0 ones)
+    double entropy_nats = 0.0;
+    double entropy_bits = 0.0;
+    double perplexity = 1.0;
+    std::size_t support = 0;
+    double top1_p = 0.0;
+    std::size_t nucleus_90 = 0;
+    std::size_t nucleus_95 = 0;
+};
+
+// Statistics of `cand` (probabilities computed on a copy if stale, so `cand`
+// is not modified). `scratch` is reused between calls. O(n) plus a partial
+// sort of the nucleus.
+DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch);
+DistStats compute_stats(const Candidates& cand);
+
+// Smallest number of largest values of `probs` summing (double, descending)
+// to ≥ mass. `scratch` is overwritten. Returns probs.size() if never reached.
+std::size_t nucleus_size(std::span<const float> probs, double mass, std::vector<float>& scratch);
+
+// Probability and rank of `token` among `cand` (probs must be current).
+struct TokenStats {
+    double p = 0.0;
+    std::size_t rank = 0;     // 1 = most probable; 0 = not a candidate
+    bool present = false;
+};
+TokenStats token_stats(const Candidates& cand, std::int32_t token);
+
+// One candidate line of a trace.
+struct TraceEntry {
+    std::int32_t id = 0;
+    float logit = 0.0f;
+    float p = 0.0f;
+};
+
+// What one stage did in one step.
+struct StageTrace {
+    std::string name;            // "top_k"
+    std::string params;          // "k=40"
+    DistStats before;            // distribution handed to the stage
+    DistStats after;             // distribution it handed on
+    std::vector<TraceEntry> top_before;   // top N by probability, before
+    std::vector<TraceEntry> top_after;    // top N by probability, after
+    TokenStats chosen_before;    // the finally chosen token, before this stage
+    TokenStats chosen_after;     // ... and after it
+};
+
+// One sampling step through a chain.
+struct StepTrace {
+    std::int32_t chosen = -1;
+    DistStats raw;               // what the model thinks: softmax of the input logits
+    DistStats final;             // what is actually sampled: after the last stage
+    TokenStats chosen_raw;       // chosen token in the raw distribution
+    TokenStats chosen_final;     // chosen token in the final distribution
+    std::vector<StageTrace> stages;
+};
+
+// JSON text of a trace (one object; keys as the field names above).
+std::string trace_to_json(const StepTrace& trace);
+
+}  // namespace gpt2::sampling

@@ -1,0 +1,35 @@
+#pragma once
+// top_p (nucleus, Holtzman et al. 2020, arXiv:1904.09751): keeps the most
+// probable candidates whose mass reaches p.
+//
+// Rule, matching Hugging Face's TopPLogitsWarper in float: sort probabilities
+// ascending, take the cumulative sum, remove every token whose cumulative sum
+// is ≤ 1 − p, keep at least the most probable token. Equivalently, walking
+// descending, token j is kept iff the mass of it and everything less probable
+// (its "tail") is > 1 − p. The descending rule ("smallest prefix whose
+// cumulative sum ≥ p", llama.cpp) differs only when a float cumulative sum
+// lands on the boundary, which the two orders round differently; we follow
+// HF. Tail sums are accumulated in double and compared in float, as torch's
+// CPU cumsum (double accumulator, float output) does.
+//
+// p = 1: off (no-op). Valid: 0 < p ≤ 1. Output sorted descending.
+// Cost: softmax (if stale) + top-M selection with M = 64, widened ×8 until
+// the tail drops to ≤ 1 − p; a full sort only when M reaches n/4.
+#include "gpt2/sampling/sampler.hpp"
+
+namespace gpt2::sampling {
+
+class TopP final : public Sampler {
+public:
+    explicit TopP(double p);   // double: HF computes 1 - p in Python double
+    void apply(Candidates& cand, Rng& rng) override;
+    std::unique_ptr<Sampler> clone() const override { return std::make_unique<TopP>(*this); }
+    std::string name() const override { return "top_p"; }
+    std::string params() const override;
+    double p() const { return p_; }
+
+private:
+    double p_;
+};
+
+}  // namespace gpt2::sampling

@@ -1,0 +1,230 @@
+#include "gpt2/sampling/candidates.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "gpt2/error.hpp"
+#include "sampling/vec_math.hpp"
+
+namespace gpt2::sampling {
+
+namespace {
+
+constexpr float kInfF = std::numeric_limits<float>::infinity();
+// Block width of the skip-scans: a block whose max cannot matter is skipped
+// with one vectorised max and one branch.
+constexpr std::size_t kBlock = 16;
+
+}  // namespace
+
+void Candidates::check_input() const {
+    const float* z = logits_.data();
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < size_; ++i) bad += !(z[i] < kInfF);   // NaN or +inf
+    if (bad != 0) {
+        for (std::size_t i = 0; i < size_; ++i) {
+            if (!(z[i] < kInfF)) {
+                throw Error(fmt::format("logits: expected finite values or -inf, found {} at index {} "
+                                        "({} bad value(s) of {})",
+                                        std::isnan(z[i]) ? "NaN" : "+inf", i, bad, size_));
+            }
+        }
+    }
+    if (size_ == 0) throw Error("logits: expected at least one value, got an empty vector");
+    if (max_logit() == -kInfF) {
+        throw Error(fmt::format("logits: all {} values are -inf; nothing can be sampled", size_));
+    }
+}
+
+void Candidates::load(std::span<const float> logits) {
+    size_ = logits.size();
+    vocab_ = size_;
+    if (ids_.size() < size_) {   // grows once; later loads reuse the buffers
+        ids_.resize(size_);
+        logits_.resize(size_);
+        probs_.resize(size_);
+    }
+    std::iota(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(size_), std::int32_t{0});
+    std::copy(logits.begin(), logits.end(), logits_.begin());
+    probs_current_ = false;
+    sorted_ = false;
+    dense_ = true;
+    selected = -1;
+    check_input();
+}
+
+void Candidates::assign(std::span<const Entry> entries) {
+    std::int32_t max_id = -1;
+    for (const Entry& e : entries) {
+        if (e.id < 0) throw Error(fmt::format("candidates: token id must be >= 0, got {}", e.id));
+        max_id = std::max(max_id, e.id);
+    }
+    replace(entries, false, false);
+    vocab_ = static_cast<std::size_t>(max_id + 1);
+    dense_ = size_ == vocab_;
+    for (std::size_t i = 0; dense_ && i < size_; ++i) dense_ = ids_[i] == static_cast<std::int32_t>(i);
+    selected = -1;
+    check_input();
+}
+
+float Candidates::max_logit() const { return vec::max(logits_.data(), size_); }
+
+std::size_t Candidates::argmax() const {
+    const float m = max_logit();
+    const float* z = logits_.data();
+    for (std::size_t i = 0; i < size_; ++i) {
+        if (z[i] == m) return i;
+    }
+    return 0;
+}
+
+void Candidates::compute_probs() {
+    if (probs_current_) return;
+    const float m = max_logit();
+    const double sum = vec::exp_shifted(probs_.data(), logits_.data(), size_, m);
+    const auto inv = static_cast<float>(1.0 / sum);
+    float* p = probs_.data();
+    for (std::size_t i = 0; i < size_; ++i) p[i] *= inv;
+    probs_current_ = true;
+}
+
+void Candidates::mark_logits_changed(bool same_order) {
+    probs_current_ = false;
+    if (!same_order) sorted_ = false;
+}
+
+float Candidates::kth_largest_logit(std::size_t k) const {
+    // A min-heap of the k largest values seen so far; heap[0] is the k-th.
+    // After warm-up almost every 16-wide block lies entirely below heap[0]
+    // and costs one vectorised max: ~n/16 branches instead of n heap checks.
+    const float* z = logits_.data();
+    const std::size_t n = size_;
+    k = std::clamp<std::size_t>(k, 1, n);
+    auto& heap = heap_;
+    heap.assign(z, z + k);
+    std::make_heap(heap.begin(), heap.end(), std::greater<float>());
+    auto consider = [&heap](float x) {
+        if (x > heap[0]) {
+            std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
+            heap.back() = x;
+            std::push_heap(heap.begin(), heap.end(), std::greater<float>());
+        }
+    };
+    std::size_t i = k;
+    for (; i < n && i % kBlock != 0; ++i) consider(z[i]);
+    for (; i + kBlock <= n; i += kBlock) {
+        if (vec::max_fixed<kBlock>(z + i) > heap[0]) {
+            for (std::size_t j = i; j < i + kBlock; ++j) consider(z[j]);
+        }
+    }
+    for (; i < n; ++i) consider(z[i]);
+    return heap[0];
+}
+
+void Candidates::collect_at_least(float threshold, std::vector<Entry>& out) const {
+    out.clear();
+    const float* z = logits_.data();
+    const std::size_t n = size_;
+    auto take = [&](std::size_t j) {
+        if (z[j] >= threshold) out.push_back({ids_[j], z[j], probs_[j]});
+    };
+    std::size_t i = 0;
+    for (; i + kBlock <= n; i += kBlock) {
+        if (vec::max_fixed<kBlock>(z + i) >= threshold) {
+            for (std::size_t j = i; j < i + kBlock; ++j) take(j);
+        }
+    }
+    for (; i < n; ++i) take(i);
+    std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.logit > b.logit; });
+}
+
+void Candidates::keep_at_least(float threshold) {
+    collect_at_least(threshold, scratch_);
+    replace(scratch_, true, false);
+}
+
+void Candidates::replace(std::span<const Entry> entries, bool sorted, bool probs_current) {
+    const std::size_t n = entries.size();
+    if (ids_.size() < n) {
+        ids_.resize(n);
+        logits_.resize(n);
+        probs_.resize(n);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        ids_[i] = entries[i].id;
+        logits_[i] = entries[i].logit;
+        probs_[i] = entries[i].p;
+    }
+    size_ = n;
+    sorted_ = sorted;
+    probs_current_ = probs_current;
+    dense_ = false;
+}
+
+void Candidates::sort_descending() {
+    if (sorted_) return;
+    scratch_.resize(size_);
+    for (std::size_t i = 0; i < size_; ++i) scratch_[i] = {ids_[i], logits_[i], probs_[i]};
+    std::stable_sort(scratch_.begin(), scratch_.end(),
+                     [](const Entry& a, const Entry& b) { return a.logit > b.logit; });
+    const bool probs = probs_current_;
+    replace(scratch_, true, probs);   // a reorder keeps the probabilities valid
+}
+
+void Candidates::truncate(std::size_t n) {
+    if (n >= size_) return;
+    size_ = n;
+    dense_ = false;
+    probs_current_ = false;
+}
+
+template <class Keep>
+void Candidates::compact(Keep keep) {
+    // Order-preserving, branch-free write cursor.
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < size_; ++i) {
+        const bool k = keep(i);
+        ids_[w] = ids_[i];
+        logits_[w] = logits_[i];
+        probs_[w] = probs_[i];
+        w += k ? 1 : 0;
+    }
+    if (w != size_) {
+        size_ = w;
+        dense_ = false;
+        probs_current_ = false;
+    }
+}
+
+void Candidates::filter_logits_at_least(float threshold) {
+    const float* z = logits_.data();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < size_; ++i) kept += z[i] >= threshold ? 1 : 0;
+    if (kept == size_) return;
+    if (kept == 0) {   // keep the argmax so a filter never empties the set
+        threshold = max_logit();
+    }
+    compact([z, threshold](std::size_t i) { return z[i] >= threshold; });
+}
+
+void Candidates::filter_probs_at_least(float threshold) {
+    const float* p = probs_.data();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < size_; ++i) kept += p[i] >= threshold ? 1 : 0;
+    if (kept == size_) return;
+    if (kept == 0) {
+        const std::size_t best = argmax();
+        compact([best](std::size_t i) { return i == best; });
+        return;
+    }
+    compact([p, threshold](std::size_t i) { return p[i] >= threshold; });
+}
+
+}  // namespace gpt2::sampling
