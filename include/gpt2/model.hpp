@@ -5,9 +5,13 @@
 //   gpt2::Session session(model, /*max_tokens=*/256);
 //
 // Ownership and threads: the Model owns the memory map of model.safetensors
-// (F32 tensors are used in place, zero copy) and any converted copies; it is
-// const after load and may be shared by any number of Sessions and threads.
-// It is movable, not copyable. It must outlive every Session made from it.
+// (F32 tensors are used in place, zero copy: load() reads only the header)
+// and the F32 copies of F16/BF16 tensors, which load() widens once. Every
+// WeightTensor in weights() therefore has dtype kF32 and points at F32 data;
+// dtype() still reports what the checkpoint stores. Pointers stay valid when
+// the Model is moved. The Model is const after load and may be shared by any
+// number of Sessions and threads. It is movable, not copyable. It must
+// outlive every Session made from it.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -36,8 +40,11 @@ class Model {
 public:
     // Reads DIR/config.json and DIR/model.safetensors. Accepts names with or
     // without the "transformer." prefix, ignores attn.bias/attn.masked_bias
-    // buffers, ties the output projection to wte. Throws gpt2::Error listing
-    // *all* missing tensors and wrong shapes/dtypes at once.
+    // buffers, ties the output projection to wte (an "lm_head.weight" in the
+    // file must have wte's shape [V, C]; its values are not read). Throws
+    // gpt2::Error listing *all* problems at once: missing tensors, wrong
+    // shapes, unsupported dtypes, unexpected or duplicated tensors (e.g.
+    // h.12.* when config.json says n_layer 12).
     static Model load(const std::filesystem::path& dir);
 
     Model(Model&&) noexcept;
@@ -52,7 +59,8 @@ public:
     const std::filesystem::path& dir() const;
     // Number of parameters (the tied output projection counted once).
     std::int64_t parameter_count() const;
-    // The dtype the checkpoint stores its matrices in.
+    // The dtype the checkpoint stores its matrices in (that of wte.weight);
+    // the weights themselves are F32 in memory (see above).
     DType dtype() const;
 
 private:

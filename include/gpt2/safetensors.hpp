@@ -26,14 +26,19 @@
 
 namespace gpt2 {
 
-// Element types. Known ones can be computed with; any other dtype string in a
-// file is kept as kUnsupported with its name, and using such a tensor's data
-// is an error that names the dtype (never a silent misread).
+// Element types. Known ones can be computed with. The other dtypes the
+// safetensors format defines (BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, I32,
+// U32, F64, I64, U64) are still size-checked at open but kept as
+// kUnsupported with their name, and using such a tensor's data is an error
+// that names the dtype (never a silent misread). A dtype string the format
+// does not define at all is rejected at open (its size is unknown, so the
+// entry cannot be validated).
 enum class DType { kF32, kF16, kBF16, kUnsupported };
 
-// "F32", "F16", "BF16".
+// "F32", "F16", "BF16" ("unsupported" for kUnsupported).
 const char* dtype_name(DType dtype);
-// Bytes per element of a known dtype (4, 2, 2).
+// Bytes per element of a known dtype (4, 2, 2); throws gpt2::Error for
+// kUnsupported.
 std::size_t dtype_size(DType dtype);
 // Parses "F32"/"F16"/"BF16" (case-sensitive, as in the format); throws
 // gpt2::Error for anything else.
@@ -46,12 +51,17 @@ struct TensorView {
     std::vector<std::int64_t> shape;
     const std::byte* data = nullptr;   // points into the memory map
     std::size_t nbytes = 0;
+    std::size_t file_offset = 0;       // where the data starts in the file, in bytes
 
     std::int64_t numel() const;
     // Typed access; throws gpt2::Error naming the tensor if the dtype differs
-    // (float ↔ kF32, std::uint16_t ↔ kF16 or kBF16).
+    // (float ↔ kF32, std::uint16_t ↔ kF16 or kBF16; an unsupported dtype is
+    // named in the message) or if the data is not aligned for T (only
+    // possible in files whose writer did not pad the header).
     template <typename T> const T* as() const;
 };
+extern template const float* TensorView::as<float>() const;
+extern template const std::uint16_t* TensorView::as<std::uint16_t>() const;
 
 class SafetensorsFile {
 public:
@@ -61,7 +71,8 @@ public:
     // header not JSON or not an object, an entry without dtype/shape/
     // data_offsets or with the wrong JSON types, shape product x dtype size
     // different from the byte span, offsets outside the data area, two
-    // tensors overlapping, a non-string metadata value.
+    // tensors overlapping, a non-string metadata value, a dtype the format
+    // does not define. Unused bytes between tensors are allowed.
     static SafetensorsFile open(const std::filesystem::path& path);
     // Validates an in-memory image (the bytes are not copied: they must
     // outlive the object). Used by the fuzz target and tests.
@@ -89,10 +100,15 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Collects tensors and writes a .safetensors file (header padded to 8 bytes,
-// tensors in insertion order). The data is copied at add() time.
+// Collects tensors and writes a .safetensors file (header padded with spaces
+// to a multiple of 8 bytes so every tensor is 8-byte aligned in a mapped
+// file; tensors and header keys in insertion order; __metadata__ first).
+// The data is copied at add() time. Same calls → byte-identical output.
 class SafetensorsWriter {
 public:
+    // Throws gpt2::Error if dtype is kUnsupported, the name is a duplicate or
+    // "__metadata__", a dimension is negative, or data.size() differs from
+    // numel x dtype_size.
     void add(const std::string& name, DType dtype, std::vector<std::int64_t> shape,
              std::span<const std::byte> data);
     void add_f32(const std::string& name, std::vector<std::int64_t> shape, std::span<const float> data);
@@ -103,6 +119,8 @@ public:
     std::vector<std::byte> serialize() const;
 
 private:
+    // The 8-byte length prefix and the padded JSON header.
+    std::string header_text() const;
     struct Entry {
         std::string name;
         DType dtype;

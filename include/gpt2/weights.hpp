@@ -5,6 +5,8 @@
 // Matrices keep the Hugging Face (Conv1D) layout [in, out], row-major.
 // A WeightTensor is a view: its bytes live in the memory-mapped safetensors
 // file or in storage owned by the Model (see model.hpp); it never owns.
+// Today a loaded Model's tensors are always F32 (16-bit checkpoints are
+// widened at load); `dtype` exists so native 16-bit kernels can come later.
 #include <array>
 #include <cstdint>
 #include <string>

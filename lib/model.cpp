@@ -1,0 +1,169 @@
+#include "gpt2/model.hpp"
+
+#include <cstring>
+#include <map>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "gpt2/error.hpp"
+#include "numeric/half.hpp"
+#include "weights_table.hpp"
+
+namespace gpt2 {
+
+namespace {
+
+constexpr std::string_view kPrefix = "transformer.";
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Causal-mask buffers some exporters save ("h.3.attn.bias" [1,1,T,T],
+// "h.3.attn.masked_bias"): constants, not weights.
+bool is_ignored_buffer(std::string_view name) {
+    return ends_with(name, ".attn.bias") || ends_with(name, ".attn.masked_bias");
+}
+
+std::string shape_string(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+}  // namespace
+
+struct Model::Impl {
+    std::filesystem::path dir;
+    Config config;
+    SafetensorsFile file;
+    Weights weights;
+    // F32 copies of 16-bit (or misaligned F32) tensors, made once at load.
+    std::vector<std::unique_ptr<float[]>> converted;
+    std::int64_t parameter_count = 0;
+    DType dtype = DType::kF32;
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::load(const std::filesystem::path& dir) {
+    const std::filesystem::path config_path = dir / "config.json";
+    const std::filesystem::path weights_path = dir / "model.safetensors";
+    Config config = load_config(config_path);
+    SafetensorsFile file = SafetensorsFile::open(weights_path);
+
+    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, 0, DType::kF32});
+    std::vector<WeightSlot> slots = weight_slots(impl->config, impl->weights);
+
+    // Match file tensors to table rows (names with or without "transformer.").
+    std::map<std::string, std::size_t, std::less<>> row_of;
+    for (std::size_t i = 0; i < slots.size(); ++i) row_of.emplace(slots[i].spec.name, i);
+    std::vector<const TensorView*> found(slots.size(), nullptr);
+    std::vector<std::string> problems;
+    const Config& c = impl->config;
+    for (const TensorView& t : impl->file.tensors()) {
+        std::string_view name = t.name;
+        if (name.substr(0, kPrefix.size()) == kPrefix) name.remove_prefix(kPrefix.size());
+        if (is_ignored_buffer(name)) continue;
+        if (name == "lm_head.weight") {
+            // The output projection is tied to wte; a separate copy must at
+            // least have wte's shape (its values are not read).
+            const std::vector<std::int64_t> want{c.vocab_size, c.n_embd};
+            if (t.shape != want) {
+                problems.push_back("'" + t.name + "' has shape " + shape_string(t.shape) + ", expected " +
+                                   shape_string(want) + " (tied to wte.weight)");
+            }
+            continue;
+        }
+        auto it = row_of.find(name);
+        if (it == row_of.end()) {
+            problems.push_back("unexpected tensor '" + t.name + "' (not part of a GPT-2 with n_layer=" +
+                               std::to_string(c.n_layer) + ")");
+            continue;
+        }
+        if (found[it->second] != nullptr) {
+            problems.push_back("tensor '" + slots[it->second].spec.name + "' appears twice ('" +
+                               found[it->second]->name + "' and '" + t.name + "')");
+            continue;
+        }
+        found[it->second] = &t;
+    }
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        const TensorSpec& spec = slots[i].spec;
+        const TensorView* t = found[i];
+        if (t == nullptr) {
+            problems.push_back("missing tensor '" + spec.name + "' " + shape_string(spec.shape));
+            continue;
+        }
+        if (t->dtype == DType::kUnsupported) {
+            problems.push_back("tensor '" + t->name + "' has unsupported dtype " + t->dtype_name +
+                               " (expected F32, F16 or BF16)");
+        }
+        if (t->shape != spec.shape) {
+            problems.push_back("tensor '" + t->name + "' has shape " + shape_string(t->shape) + ", expected " +
+                               shape_string(spec.shape));
+        }
+    }
+    if (!problems.empty()) {
+        std::string msg = weights_path.string() + " does not match " + config_path.string() + " (n_layer=" +
+                          std::to_string(c.n_layer) + ", n_embd=" + std::to_string(c.n_embd) + ", n_ctx=" +
+                          std::to_string(c.n_ctx) + ", vocab_size=" + std::to_string(c.vocab_size) + "): " +
+                          std::to_string(problems.size()) + " problem" + (problems.size() > 1 ? "s" : "") + ":";
+        for (const std::string& p : problems) msg += "\n  - " + p;
+        throw Error(msg);
+    }
+
+    // Bind the fields. F32 is used in place (zero copy: nothing is read);
+    // 16-bit tensors are widened once into storage the Model owns.
+    impl->dtype = found[0]->dtype;   // wte: the checkpoint's storage dtype
+    std::size_t converted_bytes = 0;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        const TensorView& t = *found[i];
+        WeightTensor& w = *slots[i].field;
+        const auto n = static_cast<std::size_t>(t.numel());
+        impl->parameter_count += static_cast<std::int64_t>(n);
+        w.dtype = DType::kF32;
+        const bool aligned = reinterpret_cast<std::uintptr_t>(t.data) % alignof(float) == 0;
+        if (t.dtype == DType::kF32 && aligned) {
+            w.data = t.data;
+            continue;
+        }
+        auto storage = std::unique_ptr<float[]>(new float[n]);
+        if (t.dtype == DType::kF32) {
+            std::memcpy(storage.get(), t.data, n * sizeof(float));
+        } else {
+            // 16-bit data may be misaligned only in files written without
+            // header padding; copy through memcpy-sized chunks in that case.
+            std::vector<std::uint16_t> tmp;
+            const std::uint16_t* src = nullptr;
+            if (reinterpret_cast<std::uintptr_t>(t.data) % alignof(std::uint16_t) == 0) {
+                src = reinterpret_cast<const std::uint16_t*>(t.data);
+            } else {
+                tmp.resize(n);
+                std::memcpy(tmp.data(), t.data, n * sizeof(std::uint16_t));
+                src = tmp.data();
+            }
+            if (t.dtype == DType::kF16) numeric::f16_to_f32(src, storage.get(), n);
+            else numeric::bf16_to_f32(src, storage.get(), n);
+        }
+        converted_bytes += n * sizeof(float);
+        w.data = storage.get();
+        impl->converted.push_back(std::move(storage));
+    }
+    spdlog::info("loaded {} ({} tensors, {} parameters, {}; {} bytes converted to F32)", dir.string(),
+                 slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes);
+    return Model(std::move(impl));
+}
+
+const Config& Model::config() const { return impl_->config; }
+const Weights& Model::weights() const { return impl_->weights; }
+const SafetensorsFile& Model::file() const { return impl_->file; }
+const std::filesystem::path& Model::dir() const { return impl_->dir; }
+std::int64_t Model::parameter_count() const { return impl_->parameter_count; }
+DType Model::dtype() const { return impl_->dtype; }
+
+}  // namespace gpt2
