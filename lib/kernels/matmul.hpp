@@ -1,0 +1,36 @@
+#pragma once
+// Matrix products, the hot loops of the forward pass.
+//
+// matmul:            out[T, C_out] = x[T, C_in] · w[C_in, C_out] + bias[C_out]
+//   w in the Hugging Face Conv1D layout [in, out], row-major.
+// matmul_transposed: out[T, N] = x[T, C] · w[N, C]ᵀ   (each output a dot
+//   product of two contiguous rows; used for the logits against wte [V, C]).
+//
+// Exactness contract (what the tests rely on):
+// - matmul computes every output element as
+//     acc = bias[j] (or 0); for i = 0 .. C_in-1: acc = fma(x[t, i], w[i, j], acc)
+//   whatever T, the thread count or the SIMD width. So decode (T = 1), prefill
+//   (T > 1) and chunked prefill give bit-identical rows.
+// - matmul_transposed computes every element with simd::dot (a fixed order
+//   for a given build), whatever T or the thread count.
+// Both split the work over output columns (never a reduction) in the pool.
+//
+// Paths: T = 1 streams each row of w once with a register block of
+// accumulators (memory-bound matrix-vector); T > 1 blocks for cache (a panel
+// of columns × a block of k kept in L2, a tile of rows × columns in
+// registers).
+namespace gpt2 {
+class ThreadPool;
+}
+
+namespace gpt2::kernels {
+
+// out: [T, C_out]; x: [T, C_in]; w: [C_in, C_out]; bias: [C_out] or nullptr.
+// out must not alias x or w.
+void matmul(float* out, const float* x, const float* w, const float* bias, int T, int C_in, int C_out,
+            ThreadPool& pool);
+
+// out: [T, N]; x: [T, C]; w: [N, C]. out must not alias x or w.
+void matmul_transposed(float* out, const float* x, const float* w, int T, int C, int N, ThreadPool& pool);
+
+}  // namespace gpt2::kernels

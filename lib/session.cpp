@@ -1,0 +1,144 @@
+#include "gpt2/session.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "forward.hpp"
+#include "gpt2/error.hpp"
+#include "thread_pool.hpp"
+
+namespace gpt2 {
+
+namespace {
+
+// Positions evaluated per forward pass when a batch is longer: bounds the
+// scratch memory (≈ 11·C floats per row: 8.6 MB for C = 768) without costing
+// speed (a 256-row chunk already reuses each weight panel 256 times from
+// cache). The kernels make chunking exact: a row's result does not depend on
+// the chunk it is in.
+constexpr int kMaxChunk = 256;
+
+void check_f32(const WeightTensor& t, const char* what) {
+    if (t.dtype != DType::kF32 || t.data == nullptr)
+        throw Error(std::string("session: weight ") + what + " must be F32 in memory (found " + dtype_name(t.dtype) +
+                    ")");
+}
+
+}  // namespace
+
+struct Session::Impl {
+    const Model* model;
+    int max_tokens;
+    int position = 0;
+    ThreadPool pool;
+    KvCache cache;
+    forward::Scratch scratch;
+    std::vector<float> logits;
+    ActivationObserver observer;
+
+    Impl(const Model& m, int max_tok, int n_threads)
+        : model(&m), max_tokens(max_tok), pool(n_threads),
+          cache(m.config().n_layer, max_tok, m.config().n_embd) {}
+
+    void check_batch(std::span<const std::int32_t> tokens) const {
+        const Config& cfg = model->config();
+        if (tokens.empty()) throw Error("session: eval() needs at least one token (got an empty batch)");
+        if (static_cast<std::int64_t>(tokens.size()) > max_tokens - position) {
+            throw Error("context limit: evaluating " + std::to_string(tokens.size()) + " tokens at position " +
+                        std::to_string(position) + " would exceed the session's max_tokens " +
+                        std::to_string(max_tokens) + " (model n_ctx " + std::to_string(cfg.n_ctx) + ")");
+        }
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            if (tokens[i] < 0 || tokens[i] >= cfg.vocab_size) {
+                throw Error("session: token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                            " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
+            }
+        }
+    }
+
+    std::span<const float> eval(std::span<const std::int32_t> tokens, forward::Logits which) {
+        check_batch(tokens);
+        const Config& cfg = model->config();
+        const int T = static_cast<int>(tokens.size());
+        const std::size_t V = static_cast<std::size_t>(cfg.vocab_size);
+        const std::size_t n_logits = which == forward::Logits::kAllRows ? V * static_cast<std::size_t>(T) : V;
+        if (logits.size() < n_logits) logits.resize(n_logits);
+
+        const forward::Context ctx{cfg, model->weights(), cache, scratch, pool, observer ? &observer : nullptr};
+        for (int start = 0; start < T; start += kMaxChunk) {
+            const int n = std::min(kMaxChunk, T - start);
+            if (which == forward::Logits::kAllRows) {
+                forward::run(ctx, tokens.data() + start, n, position, forward::Logits::kAllRows,
+                             logits.data() + static_cast<std::size_t>(start) * V);
+            } else {
+                // Intermediate chunks only fill the cache; their logits row
+                // is overwritten by the next chunk's.
+                forward::run(ctx, tokens.data() + start, n, position, forward::Logits::kLastRow, logits.data());
+            }
+            position += n;
+        }
+        return {logits.data(), n_logits};
+    }
+};
+
+Session::Session(const Model& model, SessionOptions options) {
+    const Config& cfg = model.config();
+    if (options.max_tokens < 0 || options.max_tokens > cfg.n_ctx) {
+        throw Error("session: max_tokens must be in [0, n_ctx = " + std::to_string(cfg.n_ctx) + "] (0 = n_ctx), got " +
+                    std::to_string(options.max_tokens));
+    }
+    if (options.n_threads < 0)
+        throw Error("session: n_threads must be ≥ 0 (0 = all cores), got " + std::to_string(options.n_threads));
+    const Weights& w = model.weights();
+    check_f32(w.wte, "wte");
+    check_f32(w.wpe, "wpe");
+    check_f32(w.ln_f_weight, "ln_f.weight");
+    check_f32(w.ln_f_bias, "ln_f.bias");
+    for (const LayerWeights& lw : w.layers) {
+        for (const WeightTensor* t : {&lw.ln_1_weight, &lw.ln_1_bias, &lw.attn_c_attn_weight, &lw.attn_c_attn_bias,
+                                      &lw.attn_c_proj_weight, &lw.attn_c_proj_bias, &lw.ln_2_weight, &lw.ln_2_bias,
+                                      &lw.mlp_c_fc_weight, &lw.mlp_c_fc_bias, &lw.mlp_c_proj_weight,
+                                      &lw.mlp_c_proj_bias})
+            check_f32(*t, "of a block");
+    }
+    const int max_tokens = options.max_tokens == 0 ? cfg.n_ctx : options.max_tokens;
+    impl_ = std::make_unique<Impl>(model, max_tokens, options.n_threads);
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+Session::~Session() = default;
+
+std::span<const float> Session::eval(std::span<const std::int32_t> tokens) {
+    return impl_->eval(tokens, forward::Logits::kLastRow);
+}
+
+std::span<const float> Session::eval_all(std::span<const std::int32_t> tokens) {
+    return impl_->eval(tokens, forward::Logits::kAllRows);
+}
+
+void Session::rewind(int n) {
+    if (n < 0 || n > impl_->position) {
+        throw Error("session: rewind(" + std::to_string(n) + ") must be in [0, position = " +
+                    std::to_string(impl_->position) + "]");
+    }
+    impl_->position = n;   // rows ≥ n are overwritten by the next eval()
+}
+
+Session Session::fork() const {
+    auto copy = std::make_unique<Impl>(*impl_->model, impl_->max_tokens, impl_->pool.size());
+    copy->cache = impl_->cache.copy(impl_->position);
+    copy->position = impl_->position;
+    copy->observer = impl_->observer;
+    return Session(std::move(copy));
+}
+
+void Session::set_observer(ActivationObserver observer) { impl_->observer = std::move(observer); }
+
+int Session::position() const { return impl_->position; }
+int Session::max_tokens() const { return impl_->max_tokens; }
+int Session::n_threads() const { return impl_->pool.size(); }
+const Model& Session::model() const { return *impl_->model; }
+
+}  // namespace gpt2

@@ -1,0 +1,228 @@
+// The forward pass against goldens from an independent PyTorch
+// implementation (scripts/reference_gpt2.py, float64).
+//
+// Each case directory under tests/data/forward/ holds case.json (the
+// random-model spec, the token ids and the SHA-256 of the safetensors file
+// the goldens were made from), logits.npy [T, V] and hidden.npy
+// [L + 2, T, C] (embedding, each block's output, ln_f's output). The test
+// regenerates the checkpoint with write_random_model, proves it is the same
+// file (SHA-256), evaluates every position and compares every logit. On a
+// mismatch it names the first layer whose activations differ.
+//
+// Regenerate with scripts/make_forward_goldens.py. GPT2_FORWARD_MODELS_DIR=DIR
+// keeps the generated checkpoints in DIR/<case> (the script uses that).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpt2/model.hpp"
+#include "gpt2/random_model.hpp"
+#include "gpt2/session.hpp"
+#include "support/npy.hpp"
+#include "support/sha256.hpp"
+#include "support/test_env.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct GoldenCase {
+    std::string name;
+    fs::path dir;
+    std::string generator;   // "write_random_model" or "sharp" (see write_sharp_model)
+    gpt2::RandomModelSpec spec;
+    std::vector<std::int32_t> ids;
+    std::string sha256;
+};
+
+GoldenCase read_case(const fs::path& dir) {
+    std::ifstream in(dir / "case.json");
+    const nlohmann::json j = nlohmann::json::parse(in);
+    GoldenCase c;
+    c.name = dir.filename().string();
+    c.dir = dir;
+    gpt2::Config& cfg = c.spec.config;
+    cfg.n_layer = j.at("n_layer");
+    cfg.n_head = j.at("n_head");
+    cfg.n_embd = j.at("n_embd");
+    cfg.n_ctx = j.at("n_ctx");
+    cfg.vocab_size = j.at("vocab_size");
+    cfg.layer_norm_epsilon = j.at("layer_norm_epsilon");
+    cfg.bos_token_id = cfg.eos_token_id = cfg.vocab_size - 1;
+    c.spec.dtype = gpt2::parse_dtype(j.at("dtype"));
+    c.spec.seed = j.at("seed");
+    c.ids = j.at("ids").get<std::vector<std::int32_t>>();
+    c.sha256 = j.at("sha256");
+    c.generator = j.value("generator", "write_random_model");
+    return c;
+}
+
+std::vector<GoldenCase> all_cases() {
+    std::vector<GoldenCase> cases;
+    for (const auto& entry : fs::directory_iterator(gpt2::test::test_data_dir() / "forward"))
+        if (fs::exists(entry.path() / "case.json")) cases.push_back(read_case(entry.path()));
+    std::sort(cases.begin(), cases.end(), [](const GoldenCase& a, const GoldenCase& b) { return a.name < b.name; });
+    return cases;
+}
+
+// write_random_model draws matrices from N(0, 0.02), GPT-2's initialiser: the
+// attention scores are then ~1e-3 and every softmax is nearly uniform, so an
+// error in the attention (scale, head slicing, mask) moves the logits by less
+// than 1e-4. A "sharp" checkpoint is written here instead, with weights large
+// enough for peaked attention (c_attn ~ U(±0.25): scores of order 1-10) and
+// logits of order 10. F32 only; values are exact dyadic floats drawn with
+// splitmix64, so the file does not depend on any math library.
+void write_sharp_model(const fs::path& dir, const gpt2::Config& config, std::uint64_t seed) {
+    std::uint64_t state = seed;
+    const auto uniform = [&](float half_width) {   // U(-w, w), 24 random bits
+        std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        return (static_cast<float>(z >> 40) * 0x1p-23f - 1.0f) * half_width;
+    };
+    const auto ends_with = [](const std::string& s, const std::string& suffix) {
+        return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    gpt2::SafetensorsWriter writer;
+    for (const gpt2::TensorSpec& t : gpt2::checkpoint_tensor_specs(config)) {
+        std::int64_t n = 1;
+        for (std::int64_t d : t.shape) n *= d;
+        std::vector<float> values(static_cast<std::size_t>(n));
+        const bool ln = t.name.find("ln_") != std::string::npos;
+        for (float& v : values) {
+            if (ln && ends_with(t.name, ".weight")) v = 1.0f + uniform(0.5f);
+            else if (ln) v = uniform(0.2f);
+            else if (t.name == "wte.weight" || t.name == "wpe.weight") v = uniform(1.0f);
+            else if (ends_with(t.name, "c_attn.weight")) v = uniform(0.25f);
+            else v = uniform(0.1f);
+        }
+        writer.add_f32(t.name, t.shape, values);
+    }
+    fs::create_directories(dir);
+    writer.write(dir / "model.safetensors");
+    std::ofstream(dir / "config.json") << gpt2::config_to_json(config);
+}
+
+fs::path model_dir_for(const GoldenCase& c) {
+    if (const char* keep = std::getenv("GPT2_FORWARD_MODELS_DIR"); keep != nullptr && *keep != '\0')
+        return fs::path(keep) / c.name;
+    return gpt2::test::make_temp_dir("forward-" + c.name);
+}
+
+double max_abs_diff(const float* a, const float* b, std::size_t n) {
+    double m = 0.0;
+    for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
+    return m;
+}
+
+// The bound of issue 4: every logit within 1e-4 of the float64 reference.
+// 16-bit checkpoints are widened to F32 exactly by the loader and by the
+// reference, so the same bound applies to F16 and BF16.
+constexpr double kLogitTolerance = 1e-4;
+// Residual-stream activations (used to name the first differing layer):
+// relative to the largest |activation| of that layer.
+constexpr double kHiddenRelTolerance = 1e-5;
+
+TEST(ForwardGolden, CasesCoverTheRequiredVariety) {
+    const std::vector<GoldenCase> cases = all_cases();
+    ASSERT_GE(cases.size(), 3u);
+    bool f16 = false, bf16 = false, f32 = false, odd_head = false, sharp = false;
+    for (const GoldenCase& c : cases) {
+        f16 |= c.spec.dtype == gpt2::DType::kF16;
+        bf16 |= c.spec.dtype == gpt2::DType::kBF16;
+        f32 |= c.spec.dtype == gpt2::DType::kF32;
+        const int hs = c.spec.config.head_dim();
+        odd_head |= (hs & (hs - 1)) != 0;
+        sharp |= c.generator == "sharp";
+    }
+    EXPECT_TRUE(f16 && bf16 && f32 && odd_head && sharp);
+}
+
+std::vector<std::string> case_names() {
+    std::vector<std::string> names;
+    for (const GoldenCase& c : all_cases()) names.push_back(c.name);
+    return names;
+}
+
+class ForwardGoldenCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
+    {
+        const GoldenCase c = read_case(gpt2::test::test_data_dir() / "forward" / GetParam());
+        const fs::path model_dir = model_dir_for(c);
+        if (c.generator == "sharp") write_sharp_model(model_dir, c.spec.config, c.spec.seed);
+        else gpt2::write_random_model(model_dir, c.spec);
+        ASSERT_EQ(gpt2::test::sha256_file(model_dir / "model.safetensors"), c.sha256)
+            << "the generator no longer writes the checkpoint the goldens were made from; "
+               "regenerate them with scripts/make_forward_goldens.py";
+
+        const gpt2::Model model = gpt2::Model::load(model_dir);
+        const gpt2::Config& cfg = model.config();
+        const int T = static_cast<int>(c.ids.size());
+        const int C = cfg.n_embd;
+        const int L = cfg.n_layer;
+        const int V = cfg.vocab_size;
+        const gpt2::test::NpyArray golden_logits = gpt2::test::read_npy(c.dir / "logits.npy");
+        const gpt2::test::NpyArray golden_hidden = gpt2::test::read_npy(c.dir / "hidden.npy");
+        ASSERT_EQ(golden_logits.shape, (std::vector<std::int64_t>{T, V}));
+        ASSERT_EQ(golden_hidden.shape, (std::vector<std::int64_t>{L + 2, T, C}));
+
+        // The residual stream as the engine computes it: [L + 2, T, C].
+        std::vector<float> hidden(static_cast<std::size_t>(L + 2) * T * C, NAN);
+        gpt2::Session session(model, {.max_tokens = 0, .n_threads = 2});
+        session.set_observer([&](const gpt2::Activation& a) {
+            int slot = -1;
+            if (a.name == "embedding") slot = 0;
+            else if (a.name == "block_out") slot = a.layer + 1;
+            else if (a.name == "ln_f") slot = L + 1;
+            if (slot < 0) return;
+            std::copy(a.data.begin(), a.data.end(),
+                      hidden.begin() + (static_cast<std::ptrdiff_t>(slot) * T + a.pos0) * C);
+        });
+        const std::span<const float> logits = session.eval_all(c.ids);
+        ASSERT_EQ(logits.size(), golden_logits.data.size());
+
+        const double logit_diff = max_abs_diff(logits.data(), golden_logits.data.data(), logits.size());
+        std::ostringstream layers;
+        int first_bad = -2;
+        for (int slot = 0; slot < L + 2; ++slot) {
+            const std::size_t off = static_cast<std::size_t>(slot) * T * C;
+            const std::size_t n = static_cast<std::size_t>(T) * C;
+            const double d = max_abs_diff(hidden.data() + off, golden_hidden.data.data() + off, n);
+            double scale = 1.0;
+            for (std::size_t i = 0; i < n; ++i) scale = std::max(scale, std::fabs(static_cast<double>(golden_hidden.data[off + i])));
+            const double kHiddenTolerance = kHiddenRelTolerance * scale;
+            const std::string label = slot == 0 ? "embedding" : slot == L + 1 ? "ln_f" : "block " + std::to_string(slot - 1);
+            layers << "  " << label << ": max|diff| " << d << "\n";
+            if (first_bad == -2 && !(d <= kHiddenTolerance)) first_bad = slot - 1;
+        }
+        RecordProperty(c.name + "_max_logit_diff", std::to_string(logit_diff));
+        std::printf("[ %s ] %s, T=%d: max|logit diff| = %.3g\n", c.name.c_str(), gpt2::dtype_name(c.spec.dtype), T,
+                    logit_diff);
+        EXPECT_LE(logit_diff, kLogitTolerance)
+            << "first layer that differs: "
+            << (first_bad == -2 ? std::string("none above tolerance (only the logits)")
+                : first_bad == -1 ? std::string("the embedding")
+                : first_bad == L ? std::string("ln_f")
+                                 : "block " + std::to_string(first_bad))
+            << "\nper layer:\n" << layers.str();
+        EXPECT_EQ(first_bad, -2) << layers.str();
+
+        if (std::getenv("GPT2_FORWARD_MODELS_DIR") == nullptr) fs::remove_all(model_dir);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ForwardGoldenCase, ::testing::ValuesIn(case_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace

@@ -1,0 +1,238 @@
+// Each fast kernel against its naive twin (lib/kernels/reference.cpp) over
+// sizes with remainders (not multiples of the SIMD width or the tiles), plus
+// the exactness contracts the forward pass relies on: rows independent of T,
+// results independent of the thread count.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/attention.hpp"
+#include "kernels/gelu.hpp"
+#include "kernels/layer_norm.hpp"
+#include "kernels/matmul.hpp"
+#include "kernels/reference.hpp"
+#include "kernels/residual.hpp"
+#include "kernels/softmax.hpp"
+#include "thread_pool.hpp"
+
+namespace gpt2::kernels {
+namespace {
+
+std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+TEST(ThreadPool, ParallelForCoversEveryIndexOnceInGrainAlignedRanges) {
+    for (int n_threads : {1, 2, 3, 5}) {
+        ThreadPool pool(n_threads);
+        for (std::int64_t n : {1, 7, 16, 100, 1000}) {
+            for (std::int64_t grain : {1, 16, 64}) {
+                std::vector<int> hits(static_cast<std::size_t>(n), 0);
+                pool.parallel_for(n, grain, [&](std::int64_t b, std::int64_t e, int) {
+                    EXPECT_EQ(b % grain, 0);
+                    for (std::int64_t i = b; i < e; ++i) ++hits[static_cast<std::size_t>(i)];
+                });
+                for (int h : hits) ASSERT_EQ(h, 1) << "n=" << n << " grain=" << grain << " threads=" << n_threads;
+            }
+        }
+    }
+}
+
+TEST(ThreadPool, RunCallsEveryThreadIndexOnce) {
+    ThreadPool pool(3);
+    for (int round = 0; round < 100; ++round) {
+        std::vector<int> seen(3, 0);
+        pool.run([&](int t) { seen[static_cast<std::size_t>(t)] += 1; });
+        EXPECT_EQ(seen, std::vector<int>({1, 1, 1}));
+    }
+}
+
+TEST(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
+    ThreadPool pool(2);
+    for (int T : {1, 2, 5, 7, 13}) {
+        for (int C_in : {1, 17, 64, 300}) {
+            for (int C_out : {1, 15, 16, 33, 100, 257, 300}) {
+                const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 1);
+                const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 2);
+                const auto b = random_vector(static_cast<std::size_t>(C_out), 3);
+                for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
+                    std::vector<float> fast(static_cast<std::size_t>(T) * C_out), naive(fast.size());
+                    matmul(fast.data(), x.data(), w.data(), bias, T, C_in, C_out, pool);
+                    reference::matmul(naive.data(), x.data(), w.data(), bias, T, C_in, C_out);
+                    for (std::size_t i = 0; i < fast.size(); ++i) {
+                        ASSERT_NEAR(fast[i], naive[i], 1e-5 * std::sqrt(static_cast<double>(C_in)) * 4)
+                            << "T=" << T << " C_in=" << C_in << " C_out=" << C_out << " i=" << i;
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST(Kernels, MatmulLongReductionCrossesKBlocks) {
+    ThreadPool pool(2);
+    const int T = 9, C_in = 700, C_out = 130;
+    const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 4);
+    const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 5, 0.05f);
+    std::vector<float> fast(static_cast<std::size_t>(T) * C_out), naive(fast.size());
+    matmul(fast.data(), x.data(), w.data(), nullptr, T, C_in, C_out, pool);
+    reference::matmul(naive.data(), x.data(), w.data(), nullptr, T, C_in, C_out);
+    for (std::size_t i = 0; i < fast.size(); ++i) ASSERT_NEAR(fast[i], naive[i], 2e-5) << i;
+}
+
+// The contract of matmul.hpp: every row is the same bits whether computed
+// alone (decode path), inside a T-row batch (prefill path) or with any
+// thread count.
+TEST(Kernels, MatmulRowsAreBitIdenticalAcrossTAndThreads) {
+    const int T = 11, C_in = 530, C_out = 301;
+    const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 6);
+    const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 7);
+    const auto b = random_vector(static_cast<std::size_t>(C_out), 8);
+    ThreadPool one(1), two(2), three(3);
+    std::vector<float> batch1(static_cast<std::size_t>(T) * C_out), batch2(batch1.size()), batch3(batch1.size());
+    matmul(batch1.data(), x.data(), w.data(), b.data(), T, C_in, C_out, one);
+    matmul(batch2.data(), x.data(), w.data(), b.data(), T, C_in, C_out, two);
+    matmul(batch3.data(), x.data(), w.data(), b.data(), T, C_in, C_out, three);
+    EXPECT_EQ(batch1, batch2);
+    EXPECT_EQ(batch1, batch3);
+    for (int t = 0; t < T; ++t) {
+        std::vector<float> row(static_cast<std::size_t>(C_out));
+        matmul(row.data(), x.data() + static_cast<std::size_t>(t) * C_in, w.data(), b.data(), 1, C_in, C_out, two);
+        for (int j = 0; j < C_out; ++j)
+            ASSERT_EQ(row[static_cast<std::size_t>(j)], batch1[static_cast<std::size_t>(t) * C_out + j]) << t << "," << j;
+    }
+}
+
+TEST(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
+    ThreadPool one(1), two(2);
+    for (int T : {1, 3, 6, 70}) {
+        for (int C : {1, 15, 64, 97}) {
+            for (int N : {1, 7, 9, 64, 133}) {
+                const auto x = random_vector(static_cast<std::size_t>(T) * C, 9);
+                const auto w = random_vector(static_cast<std::size_t>(N) * C, 10);
+                std::vector<float> fast(static_cast<std::size_t>(T) * N), fast1(fast.size()), naive(fast.size());
+                matmul_transposed(fast.data(), x.data(), w.data(), T, C, N, two);
+                matmul_transposed(fast1.data(), x.data(), w.data(), T, C, N, one);
+                reference::matmul_transposed(naive.data(), x.data(), w.data(), T, C, N);
+                ASSERT_EQ(fast, fast1) << "T=" << T << " C=" << C << " N=" << N;
+                for (std::size_t i = 0; i < fast.size(); ++i)
+                    ASSERT_NEAR(fast[i], naive[i], 1e-5 * std::sqrt(static_cast<double>(C)) * 4) << i;
+                // Row t alone gives the same bits as inside the batch.
+                const int t = T - 1;
+                std::vector<float> row(static_cast<std::size_t>(N));
+                matmul_transposed(row.data(), x.data() + static_cast<std::size_t>(t) * C, w.data(), 1, C, N, two);
+                for (int n = 0; n < N; ++n) ASSERT_EQ(row[static_cast<std::size_t>(n)], fast[static_cast<std::size_t>(t) * N + n]);
+            }
+        }
+    }
+}
+
+TEST(Kernels, LayerNormMatchesNaive) {
+    for (int C : {1, 7, 16, 33, 96, 768}) {
+        const int T = 3;
+        auto x = random_vector(static_cast<std::size_t>(T) * C, 11, 3.0f);
+        for (float& v : x) v += 5.0f;   // a large mean: the two-pass variance must hold up
+        const auto w = random_vector(static_cast<std::size_t>(C), 12);
+        const auto b = random_vector(static_cast<std::size_t>(C), 13);
+        std::vector<float> fast(x.size()), naive(x.size());
+        layer_norm(fast.data(), x.data(), w.data(), b.data(), T, C, 1e-5f);
+        reference::layer_norm(naive.data(), x.data(), w.data(), b.data(), T, C, 1e-5f);
+        for (std::size_t i = 0; i < fast.size(); ++i) ASSERT_NEAR(fast[i], naive[i], 2e-5) << "C=" << C << " i=" << i;
+    }
+}
+
+TEST(Kernels, GeluMatchesNaiveOverTheWholeRange) {
+    ThreadPool pool(2);
+    std::vector<float> x;
+    for (float v = -30.0f; v <= 30.0f; v += 0.01f) x.push_back(v);
+    x.push_back(-100.0f);
+    x.push_back(100.0f);
+    x.push_back(0.0f);
+    std::vector<float> fast(x.size()), naive(x.size());
+    gelu(fast.data(), x.data(), static_cast<std::int64_t>(x.size()), pool);
+    reference::gelu(naive.data(), x.data(), static_cast<std::int64_t>(x.size()));
+    for (std::size_t i = 0; i < x.size(); ++i)
+        ASSERT_NEAR(fast[i], naive[i], 1e-6 + 1e-6 * std::fabs(naive[i])) << "x=" << x[i];
+}
+
+TEST(Kernels, GeluIsBitIdenticalForAnyPartition) {
+    const auto x = random_vector(5003, 14, 4.0f);
+    ThreadPool one(1), two(2), three(3);
+    std::vector<float> a(x.size()), b(x.size()), c(x.size());
+    gelu(a.data(), x.data(), static_cast<std::int64_t>(x.size()), one);
+    gelu(b.data(), x.data(), static_cast<std::int64_t>(x.size()), two);
+    gelu(c.data(), x.data(), static_cast<std::int64_t>(x.size()), three);
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(a, c);
+    // Element i alone (Scalar tail path) equals element i inside a vector.
+    for (std::size_t i : {std::size_t{0}, std::size_t{5}, std::size_t{17}, std::size_t{4000}}) {
+        float alone = 0.0f;
+        gelu(&alone, &x[i], 1, one);
+        EXPECT_EQ(alone, a[i]) << i;
+    }
+}
+
+TEST(Kernels, SoftmaxMatchesNaive) {
+    for (int n : {1, 2, 15, 16, 17, 100, 1000, 50257}) {
+        auto x = random_vector(static_cast<std::size_t>(n), 15, 5.0f);
+        x[0] = 60.0f;   // a dominant logit: the max subtraction matters
+        std::vector<float> fast(x.size()), naive(x.size());
+        softmax(fast.data(), x.data(), n);
+        reference::softmax(naive.data(), x.data(), n);
+        double sum = 0.0;
+        for (int i = 0; i < n; ++i) {
+            ASSERT_NEAR(fast[static_cast<std::size_t>(i)], naive[static_cast<std::size_t>(i)],
+                        1e-7 + 1e-5 * naive[static_cast<std::size_t>(i)]) << "n=" << n << " i=" << i;
+            sum += fast[static_cast<std::size_t>(i)];
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
+}
+
+TEST(Kernels, ResidualAddMatchesNaive) {
+    const auto y = random_vector(1001, 16);
+    auto fast = random_vector(1001, 17);
+    auto naive = fast;
+    residual_add(fast.data(), y.data(), 1001);
+    reference::residual_add(naive.data(), y.data(), 1001);
+    EXPECT_EQ(fast, naive);
+}
+
+TEST(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
+    ThreadPool pool(2);
+    struct Shape { int NH, HS, T, pos0; };
+    for (const Shape s : {Shape{1, 1, 1, 0}, Shape{2, 15, 5, 0}, Shape{4, 24, 7, 3}, Shape{3, 64, 1, 40},
+                          Shape{12, 64, 9, 0}, Shape{5, 16, 33, 17}, Shape{2, 100, 4, 2}}) {
+        const int C = s.NH * s.HS;
+        const int n_rows = s.pos0 + s.T;
+        // q inside a fused [T, 3C] row, as the forward pass stores it.
+        const auto qkv = random_vector(static_cast<std::size_t>(s.T) * 3 * C, 18);
+        const auto k = random_vector(static_cast<std::size_t>(n_rows) * C, 19);
+        const auto v = random_vector(static_cast<std::size_t>(n_rows) * C, 20);
+        std::vector<float> fast(static_cast<std::size_t>(s.T) * C), naive(fast.size());
+        attention(fast.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS, pool);
+        reference::attention(naive.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS);
+        for (std::size_t i = 0; i < fast.size(); ++i)
+            ASSERT_NEAR(fast[i], naive[i], 1e-5) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " i=" << i;
+
+        // Query rows evaluated one at a time (decode) give the same bits.
+        ThreadPool one(1);
+        for (int t = 0; t < s.T; ++t) {
+            std::vector<float> row(static_cast<std::size_t>(C));
+            attention(row.data(), C, qkv.data() + static_cast<std::size_t>(t) * 3 * C, 3 * C, k.data(), v.data(), C,
+                      1, s.pos0 + t, s.NH, s.HS, one);
+            for (int c = 0; c < C; ++c)
+                ASSERT_EQ(row[static_cast<std::size_t>(c)], fast[static_cast<std::size_t>(t) * C + c]) << t << "," << c;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace gpt2::kernels

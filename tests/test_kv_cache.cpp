@@ -1,0 +1,241 @@
+// The KV cache and the Session API: every way of splitting, forking or
+// rewinding a sequence gives the logits of evaluating it at once, the
+// context limit is an error that changes nothing, and the thread count does
+// not change a single bit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gpt2/error.hpp"
+#include "gpt2/model.hpp"
+#include "gpt2/random_model.hpp"
+#include "gpt2/session.hpp"
+#include "support/test_env.hpp"
+
+namespace {
+
+constexpr int kVocab = 1000;
+constexpr int kContext = 320;
+
+class KvCache : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new std::filesystem::path(gpt2::test::make_temp_dir("kv-cache"));
+        gpt2::RandomModelSpec spec;
+        spec.config.n_layer = 2;
+        spec.config.n_head = 4;
+        spec.config.n_embd = 64;
+        spec.config.n_ctx = kContext;
+        spec.config.vocab_size = kVocab;
+        spec.config.bos_token_id = spec.config.eos_token_id = kVocab - 1;
+        spec.seed = 77;
+        gpt2::write_random_model(*dir_, spec);
+        model_ = new gpt2::Model(gpt2::Model::load(*dir_));
+    }
+    static void TearDownTestSuite() {
+        delete model_;
+        std::filesystem::remove_all(*dir_);
+        delete dir_;
+    }
+
+    static std::vector<std::int32_t> random_ids(int n, unsigned seed) {
+        std::mt19937 rng(seed);
+        std::uniform_int_distribution<std::int32_t> dist(0, kVocab - 1);
+        std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+        for (auto& id : ids) id = dist(rng);
+        return ids;
+    }
+    static std::vector<float> copy(std::span<const float> s) { return {s.begin(), s.end()}; }
+    static std::vector<float> row(const std::vector<float>& all, int t) {
+        return {all.begin() + static_cast<std::ptrdiff_t>(t) * kVocab, all.begin() + static_cast<std::ptrdiff_t>(t + 1) * kVocab};
+    }
+    static double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
+        EXPECT_EQ(a.size(), b.size());
+        double m = 0.0;
+        for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+            m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
+        return m;
+    }
+
+    static std::filesystem::path* dir_;
+    static gpt2::Model* model_;
+};
+
+std::filesystem::path* KvCache::dir_ = nullptr;
+gpt2::Model* KvCache::model_ = nullptr;
+
+TEST_F(KvCache, IncrementalDecodingEqualsFullRecomputation) {
+    // 300 steps: past the Session's 256-position chunk as well.
+    const std::vector<std::int32_t> ids = random_ids(300, 1);
+    gpt2::Session full(*model_, {.max_tokens = 0, .n_threads = 2});
+    const std::vector<float> all = copy(full.eval_all(ids));
+
+    gpt2::Session step(*model_, {.max_tokens = 0, .n_threads = 2});
+    double worst = 0.0;
+    for (int t = 0; t < static_cast<int>(ids.size()); ++t) {
+        const std::vector<float> logits = copy(step.eval({&ids[static_cast<std::size_t>(t)], 1}));
+        worst = std::max(worst, max_diff(logits, row(all, t)));
+        ASSERT_EQ(step.position(), t + 1);
+    }
+    EXPECT_LE(worst, 1e-5);
+    // The kernels promise more than the bound: the same bits.
+    EXPECT_EQ(worst, 0.0);
+}
+
+TEST_F(KvCache, ChunkedPrefillEqualsPrefillAtOnce) {
+    const std::vector<std::int32_t> ids = random_ids(120, 2);
+    gpt2::Session once(*model_);
+    const std::vector<float> all = copy(once.eval_all(ids));
+
+    gpt2::Session chunked(*model_);
+    std::vector<float> pieces;
+    std::size_t start = 0;
+    for (std::size_t len : {1u, 7u, 50u, 13u, 49u}) {
+        const std::span<const float> l = chunked.eval_all({ids.data() + start, len});
+        pieces.insert(pieces.end(), l.begin(), l.end());
+        start += len;
+    }
+    ASSERT_EQ(start, ids.size());
+    EXPECT_EQ(pieces, all);
+
+    // eval() returns the last row of what eval_all() returns.
+    gpt2::Session last(*model_);
+    EXPECT_EQ(copy(last.eval(ids)), row(all, 119));
+}
+
+TEST_F(KvCache, ForkThenContinueEqualsFreshRun) {
+    const std::vector<std::int32_t> prefix = random_ids(40, 3);
+    const std::vector<std::int32_t> a = random_ids(25, 4);
+    const std::vector<std::int32_t> b = random_ids(25, 5);
+
+    gpt2::Session trunk(*model_);
+    trunk.eval(prefix);
+    gpt2::Session branch = trunk.fork();
+    EXPECT_EQ(branch.position(), 40);
+    const std::vector<float> branch_a = copy(branch.eval_all(a));
+    const std::vector<float> trunk_b = copy(trunk.eval_all(b));   // the fork did not disturb the trunk
+
+    for (const auto& [cont, got] : {std::pair{&a, &branch_a}, std::pair{&b, &trunk_b}}) {
+        std::vector<std::int32_t> whole = prefix;
+        whole.insert(whole.end(), cont->begin(), cont->end());
+        gpt2::Session fresh(*model_);
+        const std::vector<float> all = copy(fresh.eval_all(whole));
+        EXPECT_EQ(*got, std::vector<float>(all.begin() + 40 * kVocab, all.end()));
+    }
+}
+
+TEST_F(KvCache, RewindThenReevaluateEqualsOriginal) {
+    const std::vector<std::int32_t> ids = random_ids(60, 6);
+    const std::vector<std::int32_t> other = random_ids(20, 7);
+    gpt2::Session s(*model_);
+    const std::vector<float> original = copy(s.eval_all(ids));
+
+    s.rewind(30);
+    EXPECT_EQ(s.position(), 30);
+    s.eval(other);   // overwrite positions 30..49 with something else
+    s.rewind(30);
+    const std::vector<float> again = copy(s.eval_all({ids.data() + 30, 30}));
+    EXPECT_EQ(again, std::vector<float>(original.begin() + 30 * kVocab, original.end()));
+
+    s.rewind(0);
+    EXPECT_EQ(copy(s.eval_all(ids)), original);
+
+    EXPECT_THROW(s.rewind(61), gpt2::Error);
+    EXPECT_THROW(s.rewind(-1), gpt2::Error);
+    EXPECT_EQ(s.position(), 60);
+}
+
+TEST_F(KvCache, GoingPastTheContextIsAnErrorThatChangesNothing) {
+    const std::vector<std::int32_t> ids = random_ids(51, 8);
+    gpt2::Session s(*model_, {.max_tokens = 50, .n_threads = 1});
+    EXPECT_EQ(s.max_tokens(), 50);
+    const std::vector<float> at_49 = copy(s.eval_all({ids.data(), 50}));
+    EXPECT_EQ(s.position(), 50);
+    try {
+        s.eval({ids.data() + 50, 1});
+        FAIL() << "eval past max_tokens did not throw";
+    } catch (const gpt2::Error& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("max_tokens 50"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("n_ctx 320"), std::string::npos) << msg;
+    }
+    EXPECT_EQ(s.position(), 50);
+    // The session still works: step back and redo the last position.
+    s.rewind(49);
+    EXPECT_EQ(copy(s.eval({ids.data() + 49, 1})), row(at_49, 49));
+
+    // A prompt longer than the context, in one call.
+    gpt2::Session fresh(*model_, {.max_tokens = 50, .n_threads = 1});
+    EXPECT_THROW(fresh.eval(ids), gpt2::Error);
+    EXPECT_EQ(fresh.position(), 0);
+
+    // The default capacity is n_ctx, and no session may exceed it.
+    gpt2::Session full(*model_);
+    EXPECT_EQ(full.max_tokens(), kContext);
+    const std::vector<std::int32_t> too_long = random_ids(kContext + 1, 9);
+    EXPECT_THROW(full.eval(too_long), gpt2::Error);
+    EXPECT_THROW(gpt2::Session(*model_, {.max_tokens = kContext + 1, .n_threads = 1}), gpt2::Error);
+    EXPECT_THROW(gpt2::Session(*model_, {.max_tokens = -1, .n_threads = 1}), gpt2::Error);
+    EXPECT_THROW(gpt2::Session(*model_, {.max_tokens = 0, .n_threads = -1}), gpt2::Error);
+}
+
+TEST_F(KvCache, TokenIdsAndEmptyBatchesAreChecked) {
+    gpt2::Session s(*model_);
+    const std::vector<std::int32_t> bad_high = {1, 2, kVocab};
+    const std::vector<std::int32_t> bad_low = {-1};
+    EXPECT_THROW(s.eval(bad_high), gpt2::Error);
+    EXPECT_THROW(s.eval(bad_low), gpt2::Error);
+    EXPECT_THROW(s.eval({}), gpt2::Error);
+    EXPECT_EQ(s.position(), 0);
+    try {
+        s.eval(bad_high);
+    } catch (const gpt2::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("1000"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(KvCache, LogitsAreBitIdenticalForAnyThreadCount) {
+    const std::vector<std::int32_t> prompt = random_ids(70, 10);
+    const std::vector<std::int32_t> steps = random_ids(5, 11);
+    std::vector<std::vector<float>> results;
+    for (int n_threads : {1, 2, 3}) {
+        gpt2::Session s(*model_, {.max_tokens = 0, .n_threads = n_threads});
+        EXPECT_EQ(s.n_threads(), n_threads);
+        std::vector<float> out = copy(s.eval_all(prompt));
+        for (std::int32_t id : steps) {
+            const std::span<const float> l = s.eval({&id, 1});
+            out.insert(out.end(), l.begin(), l.end());
+        }
+        results.push_back(std::move(out));
+    }
+    EXPECT_EQ(results[0], results[1]);
+    EXPECT_EQ(results[0], results[2]);
+}
+
+TEST_F(KvCache, ObserverSeesEveryNamedActivationInOrder) {
+    gpt2::Session s(*model_);
+    std::vector<std::string> names;
+    s.set_observer([&](const gpt2::Activation& a) {
+        names.push_back(std::string(a.name) + "@" + std::to_string(a.layer));
+        EXPECT_EQ(a.data.size(), static_cast<std::size_t>(a.T) * a.width);
+    });
+    const std::vector<std::int32_t> ids = random_ids(3, 12);
+    s.eval(ids);
+    const std::vector<std::string> block = {"ln_1", "qkv", "attention", "attn_proj", "residual_attn",
+                                            "ln_2", "mlp_gelu", "mlp_proj", "block_out"};
+    std::vector<std::string> expected = {"embedding@-1"};
+    for (int l = 0; l < 2; ++l)
+        for (const std::string& n : block) expected.push_back(n + "@" + std::to_string(l));
+    expected.push_back("ln_f@2");
+    expected.push_back("logits@2");
+    EXPECT_EQ(names, expected);
+    s.set_observer({});
+    names.clear();
+    s.eval(ids);
+    EXPECT_TRUE(names.empty());
+}
+
+}  // namespace
