@@ -157,7 +157,7 @@ Model Model::load(const std::filesystem::path& dir) {
         w.data = storage.get();
         impl->converted.push_back(std::move(storage));
     }
-    spdlog::info("loaded {} ({} tensors, {} parameters, {}; {} bytes converted to F32)", dir.string(),
+    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes converted to F32)", dir.string(),
                  slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes);
     return Model(std::move(impl));
 }
