@@ -9,4 +9,7 @@ namespace gpt2::cli {
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitUsageError = 2;
 
+// `gpt2 tokenize` and `gpt2 detokenize` (cmd_tokenize.cpp).
+void add_tokenize_command(CLI::App& app);
+
 }  // namespace gpt2::cli
