@@ -11,5 +11,7 @@ inline constexpr int kExitUsageError = 2;
 
 void add_info_command(CLI::App& app);
 void add_make_model_command(CLI::App& app);
+// `gpt2 tokenize` and `gpt2 detokenize` (cmd_tokenize.cpp).
+void add_tokenize_command(CLI::App& app);
 
 }  // namespace gpt2::cli

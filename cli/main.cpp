@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
                                            : spdlog::level::warn);
     });
 
+    gpt2::cli::add_tokenize_command(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
