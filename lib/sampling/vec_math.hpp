@@ -58,6 +58,39 @@ inline float max_fixed(const float* x) {
     return hmax(acc);
 }
 
+// Min of the finite values (+inf when there are none); -inf entries skipped.
+inline float min_finite(const float* x, std::size_t n) {
+    const float inf = std::numeric_limits<float>::infinity();
+    V8f acc = splat(inf);
+    std::size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        const V8f v = load8(x + i);
+        const V8f finite = select(v > splat(-inf), v, splat(inf));
+        acc = select(finite < acc, finite, acc);
+    }
+    float m = inf;
+    for (std::size_t j = 0; j < kLanes; ++j) m = acc[j] < m ? acc[j] : m;
+    for (; i < n; ++i) m = (x[i] > -inf && x[i] < m) ? x[i] : m;
+    return m;
+}
+
+// Sum of n floats in double (4 + 4 double lanes, fixed order).
+inline double sum(const float* x, std::size_t n) {
+    V4d acc_lo = {}, acc_hi = {};
+    std::size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        const V8f e = load8(x + i);
+        const V4f lo = {e[0], e[1], e[2], e[3]};
+        const V4f hi = {e[4], e[5], e[6], e[7]};
+        acc_lo += __builtin_convertvector(lo, V4d);
+        acc_hi += __builtin_convertvector(hi, V4d);
+    }
+    const V4d acc = acc_lo + acc_hi;
+    double s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; i < n; ++i) s += x[i];
+    return s;
+}
+
 // Number of values that are NaN or +inf (what load() rejects).
 inline std::size_t count_not_below_inf(const float* x, std::size_t n) {
     const V8f inf = splat(std::numeric_limits<float>::infinity());
