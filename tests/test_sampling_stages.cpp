@@ -413,3 +413,72 @@ TEST(SamplingDist, InverseCdfBoundaries) {
     EXPECT_EQ(gs::draw_index(c, 0.65), 3u);
     EXPECT_EQ(gs::draw_index(c, std::nextafter(1.0, 0.0)), 3u);
 }
+
+// ---- fast paths against naive twins on a full vocabulary ----
+
+namespace {
+// HF's rule the slow way: full sort, tails as total - head in double.
+std::vector<int> naive_top_p(const std::vector<float>& z, double top_p) {
+    gs::Candidates c = load(z);
+    c.compute_probs();
+    std::vector<std::pair<float, int>> order;
+    for (std::size_t i = 0; i < z.size(); ++i) order.push_back({z[i], static_cast<int>(i)});
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    double total = 0.0;
+    for (float v : c.probs()) total += v;
+    const auto q = static_cast<float>(1.0 - top_p);
+    std::vector<int> kept;
+    double head = 0.0;
+    for (std::size_t j = 0; j < order.size(); ++j) {
+        if (j > 0 && static_cast<float>(total - head) <= q) break;
+        kept.push_back(order[j].second);
+        head += c.probs()[static_cast<std::size_t>(order[j].second)];
+    }
+    std::sort(kept.begin(), kept.end());
+    return kept;
+}
+}  // namespace
+
+TEST(SamplingTopP, FastPathsMatchFullSortOnVocabulary) {
+    std::mt19937_64 gen(21);
+    std::normal_distribution<float> normal(0.0f, 1.5f);
+    std::vector<float> flat(50257), peaked(50257);
+    for (float& v : flat) v = normal(gen);
+    for (std::size_t i = 0; i < peaked.size(); ++i) {
+        peaked[i] = -1.8f * std::log(static_cast<float>((i * 7919) % peaked.size() + 1)) + 0.3f * normal(gen);
+    }
+    flat[17] = kNegInf;
+    for (const auto* z : {&flat, &peaked}) {
+        for (double p : {1e-6, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999}) {
+            gs::Candidates c = load(*z);
+            run(gs::TopP(p), c);
+            EXPECT_EQ(sorted_ids(c), naive_top_p(*z, p)) << (z == &flat ? "flat" : "peaked") << " p=" << p;
+        }
+    }
+}
+
+TEST(SamplingDist, BlockSkippingMatchesLinearScan) {
+    std::mt19937_64 gen(4);
+    std::uniform_real_distribution<float> uni(0.0f, 1.0f);
+    std::vector<float> z(5003);
+    for (float& v : z) v = std::log(uni(gen) + 1e-3f);
+    z[100] = kNegInf;
+    gs::Candidates c = load(z);
+    c.compute_probs();
+    const auto p = c.probs();
+    double total = 0.0;
+    for (float v : p) total += v;
+    for (int k = 0; k < 2000; ++k) {
+        const double u = (k + 0.37) / 2000.0;
+        double cum = 0.0;
+        std::size_t want = 0;
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            cum += p[i];
+            if (u * total < cum) {
+                want = i;
+                break;
+            }
+        }
+        EXPECT_EQ(gs::draw_index(c, u), want) << "u=" << u;
+    }
+}

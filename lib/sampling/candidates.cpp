@@ -26,8 +26,7 @@ constexpr std::size_t kBlock = 16;
 
 void Candidates::check_input() const {
     const float* z = logits_.data();
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < size_; ++i) bad += !(z[i] < kInfF);   // NaN or +inf
+    const std::size_t bad = vec::count_not_below_inf(z, size_);   // NaN or +inf
     if (bad != 0) {
         for (std::size_t i = 0; i < size_; ++i) {
             if (!(z[i] < kInfF)) {

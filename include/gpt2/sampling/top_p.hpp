@@ -12,9 +12,16 @@
 // HF. Tail sums are accumulated in double and compared in float, as torch's
 // CPU cumsum (double accumulator, float output) does.
 //
-// p = 1: off (no-op). Valid: 0 < p ≤ 1. Output sorted descending.
-// Cost: softmax (if stale) + top-M selection with M = 64, widened ×8 until
-// the tail drops to ≤ 1 − p; a full sort only when M reaches n/4.
+// p = 1: off (no-op). Valid: 0 < p ≤ 1.
+// Cost: softmax (if stale); then sorted or small (≤ 2048) sets are walked
+// after a sort; otherwise the top 64 are selected (heap scan, no sort) and
+// walked, which ends peaked steps; flat steps bucket the logits (4096
+// buckets), sum mass per bucket, and sort only the bucket holding the cut:
+// O(n), never a full sort of the vocabulary. Output order: sorted only on
+// the first two paths.
+#include <cstdint>
+#include <vector>
+
 #include "gpt2/sampling/sampler.hpp"
 
 namespace gpt2::sampling {
@@ -30,6 +37,9 @@ public:
 
 private:
     double p_;
+    std::vector<Candidates::Entry> edge_;   // scratch: candidates at the cut
+    std::vector<std::uint16_t> bucket_;     // scratch: bucket of each candidate
+    std::vector<double> mass_;              // scratch: probability mass per bucket
 };
 
 }  // namespace gpt2::sampling
