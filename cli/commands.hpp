@@ -9,4 +9,6 @@ namespace gpt2::cli {
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitUsageError = 2;
 
+void add_logits_command(CLI::App& app);
+
 }  // namespace gpt2::cli
