@@ -9,6 +9,8 @@ namespace gpt2::cli {
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitUsageError = 2;
 
+void add_info_command(CLI::App& app);
+void add_make_model_command(CLI::App& app);
 void add_logits_command(CLI::App& app);
 
 }  // namespace gpt2::cli

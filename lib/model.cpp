@@ -51,6 +51,9 @@ Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
 Model Model::load(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw Error("model directory '" + dir.string() + "' does not exist or is not a directory");
     const std::filesystem::path config_path = dir / "config.json";
     const std::filesystem::path weights_path = dir / "model.safetensors";
     Config config = load_config(config_path);
@@ -154,7 +157,7 @@ Model Model::load(const std::filesystem::path& dir) {
         w.data = storage.get();
         impl->converted.push_back(std::move(storage));
     }
-    spdlog::info("loaded {} ({} tensors, {} parameters, {}; {} bytes converted to F32)", dir.string(),
+    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes converted to F32)", dir.string(),
                  slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes);
     return Model(std::move(impl));
 }

@@ -100,9 +100,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Collects tensors and writes a .safetensors file (header padded with spaces
-// to a multiple of 8 bytes so every tensor is 8-byte aligned in a mapped
-// file; tensors and header keys in insertion order; __metadata__ first).
+// Collects tensors and writes a .safetensors file: header padded with spaces
+// to a multiple of 8 bytes; tensor data contiguous, wider dtypes first and
+// otherwise in insertion order (as the reference writer does), so every
+// tensor is aligned for its type in a mapped file; __metadata__ first.
 // The data is copied at add() time. Same calls → byte-identical output.
 class SafetensorsWriter {
 public:
@@ -121,6 +122,7 @@ public:
 private:
     // The 8-byte length prefix and the padded JSON header.
     std::string header_text() const;
+    std::vector<std::size_t> data_order() const;
     struct Entry {
         std::string name;
         DType dtype;

@@ -1,0 +1,107 @@
+// gpt2 info --model DIR [--json]: what a checkpoint holds and what it costs.
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "gpt2/model.hpp"
+
+namespace gpt2::cli {
+
+namespace {
+
+struct InfoOptions {
+    std::string model_dir;
+    bool json = false;
+};
+
+// Resident bytes while running: the weights as the engine computes with them
+// (F32: used in place from the map; F16/BF16: widened copies), plus the KV
+// cache of a session at full context, K and V per layer: 2 x L x T x C x 4
+// bytes (F32). Activation scratch (a few x T x 4C floats) is not included.
+struct MemoryEstimate {
+    std::int64_t weights_bytes;
+    std::int64_t kv_cache_bytes;
+};
+
+MemoryEstimate estimate_memory(const Model& model) {
+    const Config& c = model.config();
+    return {model.parameter_count() * 4,
+            2LL * c.n_layer * c.n_ctx * c.n_embd * static_cast<std::int64_t>(sizeof(float))};
+}
+
+std::string shape_string(const std::vector<std::int64_t>& shape) {
+    return "[" + fmt::format("{}", fmt::join(shape, ", ")) + "]";
+}
+
+std::string mib(std::int64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+
+void print_json(const Model& model) {
+    const Config& c = model.config();
+    const MemoryEstimate mem = estimate_memory(model);
+    nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
+    for (const TensorView& t : model.file().tensors()) {
+        tensors.push_back({{"name", t.name}, {"dtype", t.dtype_name}, {"shape", t.shape}, {"bytes", t.nbytes}});
+    }
+    nlohmann::ordered_json j = {
+        {"model", model.dir().string()},
+        {"config", nlohmann::ordered_json::parse(config_to_json(c))},
+        {"dtype", dtype_name(model.dtype())},
+        {"parameter_count", model.parameter_count()},
+        {"file", model.file().path().string()},
+        {"file_size", model.file().file_size()},
+        {"tensors", tensors},
+        {"memory", {{"weights_bytes", mem.weights_bytes},
+                    {"kv_cache_bytes", mem.kv_cache_bytes},
+                    {"total_bytes", mem.weights_bytes + mem.kv_cache_bytes}}},
+    };
+    fmt::print("{}\n", j.dump(2));
+}
+
+void print_text(const Model& model) {
+    const Config& c = model.config();
+    const MemoryEstimate mem = estimate_memory(model);
+    fmt::print("model       {}\n", model.dir().string());
+    fmt::print("config      n_layer {}, n_head {}, n_embd {}, n_ctx {}, vocab_size {}, layer_norm_epsilon {}, "
+               "activation {}\n",
+               c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.vocab_size, c.layer_norm_epsilon,
+               c.activation_function);
+    fmt::print("dtype       {}\n", dtype_name(model.dtype()));
+    fmt::print("parameters  {} ({:.1f} M; output projection tied to wte)\n", model.parameter_count(),
+               static_cast<double>(model.parameter_count()) / 1e6);
+    fmt::print("file        {} ({} bytes, {})\n", model.file().path().string(), model.file().file_size(),
+               mib(static_cast<std::int64_t>(model.file().file_size())));
+    fmt::print("memory      {} = weights {} (F32 in memory) + KV cache at n_ctx {} "
+               "(2 x {} layers x {} positions x {} x 4 bytes)\n",
+               mib(mem.weights_bytes + mem.kv_cache_bytes), mib(mem.weights_bytes), mib(mem.kv_cache_bytes),
+               c.n_layer, c.n_ctx, c.n_embd);
+    const auto& tensors = model.file().tensors();
+    std::size_t width = 4;
+    for (const TensorView& t : tensors) width = std::max(width, t.name.size());
+    fmt::print("tensors     {}\n", tensors.size());
+    fmt::print("  {:<{}}  {:<5}  {:<14}  {:>12}\n", "name", width, "dtype", "shape", "bytes");
+    for (const TensorView& t : tensors) {
+        fmt::print("  {:<{}}  {:<5}  {:<14}  {:>12}\n", t.name, width, t.dtype_name, shape_string(t.shape),
+                   t.nbytes);
+    }
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+    auto options = std::make_shared<InfoOptions>();
+    CLI::App* cmd = app.add_subcommand("info", "Show a model's config, parameter count, tensors, sizes and memory needs");
+    cmd->add_option("-m,--model", options->model_dir, "Model directory (config.json + model.safetensors)")
+        ->required();
+    cmd->add_flag("--json", options->json, "Print one JSON object instead of text");
+    cmd->footer("Example:\n  gpt2 make-model --preset tiny --out /tmp/tiny && gpt2 info --model /tmp/tiny\n");
+    cmd->callback([options] {
+        const Model model = Model::load(options->model_dir);
+        if (options->json) print_json(model);
+        else print_text(model);
+    });
+}
+
+}  // namespace gpt2::cli
