@@ -13,5 +13,6 @@ void add_info_command(CLI::App& app);
 void add_make_model_command(CLI::App& app);
 // `gpt2 tokenize` and `gpt2 detokenize` (cmd_tokenize.cpp).
 void add_tokenize_command(CLI::App& app);
+void add_logits_command(CLI::App& app);
 
 }  // namespace gpt2::cli
