@@ -36,6 +36,19 @@ const gpt2::Model& model_124m() {
     return *model;
 }
 
+// The "tiny" preset (2 layers, 64 wide, GPT-2 vocabulary): a decode step is
+// ~0.5 MB of weights, so this measures the fixed costs (kernel launches,
+// thread wake-ups) rather than bandwidth.
+const gpt2::Model& model_tiny() {
+    static std::unique_ptr<gpt2::Model> model = [] {
+        const std::filesystem::path dir = std::filesystem::temp_directory_path() / "gpt2-bench-tiny-f32";
+        if (!std::filesystem::exists(dir / "model.safetensors") || !std::filesystem::exists(dir / "config.json"))
+            gpt2::write_random_model(dir, gpt2::random_model_preset("tiny"));
+        return std::make_unique<gpt2::Model>(gpt2::Model::load(dir));
+    }();
+    return *model;
+}
+
 std::vector<std::int32_t> ids(int n) {
     std::vector<std::int32_t> out(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 7919 + 13) % 50257);
@@ -81,8 +94,22 @@ void BM_Decode(benchmark::State& state) {
     state.counters["peak_rss_MB"] = peak_rss_mb();
 }
 
+void BM_DecodeTiny(benchmark::State& state) {
+    const gpt2::Model& model = model_tiny();
+    const int ctx = 64;
+    gpt2::Session session(model, {.max_tokens = ctx, .n_threads = static_cast<int>(state.range(0))});
+    const std::vector<std::int32_t> prompt = ids(ctx);
+    session.eval({prompt.data(), static_cast<std::size_t>(ctx - 1)});
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(session.eval({&prompt.back(), 1}).data());
+        session.rewind(ctx - 1);
+    }
+    state.counters["tokens_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
+BENCHMARK(BM_DecodeTiny)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Prefill)->ArgNames({"T", "threads"})->ArgsProduct({{128, 512}, {1, 2}})->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_Decode)->ArgNames({"ctx", "threads"})->ArgsProduct({{128, 1024}, {1, 2}})->Unit(benchmark::kMillisecond)
