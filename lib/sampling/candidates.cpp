@@ -22,24 +22,26 @@ constexpr float kInfF = std::numeric_limits<float>::infinity();
 // with one vectorised max and one branch.
 constexpr std::size_t kBlock = 16;
 
+// The load()/assign() input checks, given the count of NaN/+inf and the max.
+void check_values(const float* z, std::size_t n, std::size_t bad, float max) {
+    if (bad != 0) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!(z[i] < kInfF)) {
+                throw Error(fmt::format("logits: expected finite values or -inf, found {} at index {} "
+                                        "({} bad value(s) of {})",
+                                        std::isnan(z[i]) ? "NaN" : "+inf", i, bad, n));
+            }
+        }
+    }
+    if (n == 0) throw Error("logits: expected at least one value, got an empty vector");
+    if (max == -kInfF) throw Error(fmt::format("logits: all {} values are -inf; nothing can be sampled", n));
+}
+
 }  // namespace
 
 void Candidates::check_input() const {
     const float* z = logits_.data();
-    const std::size_t bad = vec::count_not_below_inf(z, size_);   // NaN or +inf
-    if (bad != 0) {
-        for (std::size_t i = 0; i < size_; ++i) {
-            if (!(z[i] < kInfF)) {
-                throw Error(fmt::format("logits: expected finite values or -inf, found {} at index {} "
-                                        "({} bad value(s) of {})",
-                                        std::isnan(z[i]) ? "NaN" : "+inf", i, bad, size_));
-            }
-        }
-    }
-    if (size_ == 0) throw Error("logits: expected at least one value, got an empty vector");
-    if (max_logit() == -kInfF) {
-        throw Error(fmt::format("logits: all {} values are -inf; nothing can be sampled", size_));
-    }
+    check_values(z, size_, vec::count_not_below_inf(z, size_), size_ == 0 ? -kInfF : max_logit());
 }
 
 void Candidates::load(std::span<const float> logits) {
@@ -50,13 +52,13 @@ void Candidates::load(std::span<const float> logits) {
         logits_.resize(size_);
         probs_.resize(size_);
     }
-    std::iota(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(size_), std::int32_t{0});
-    std::copy(logits.begin(), logits.end(), logits_.begin());
+    // One pass: copy, id fill, NaN/+inf count and max (was four passes).
+    const vec::CopyCheck r = vec::copy_ids_check(logits_.data(), ids_.data(), logits.data(), size_);
     probs_current_ = false;
     sorted_ = false;
     dense_ = true;
     selected = -1;
-    check_input();
+    check_values(logits_.data(), size_, r.bad, r.max);
 }
 
 void Candidates::assign(std::span<const Entry> entries) {

@@ -91,6 +91,36 @@ inline double sum(const float* x, std::size_t n) {
     return s;
 }
 
+// load()'s single pass: dst = src, ids = 0..n-1, and the two input checks.
+struct CopyCheck {
+    float max;          // -inf when n = 0
+    std::size_t bad;    // values that are NaN or +inf
+};
+inline CopyCheck copy_ids_check(float* dst, std::int32_t* ids, const float* src, std::size_t n) {
+    const float inf = std::numeric_limits<float>::infinity();
+    V8f acc = splat(-inf);
+    V8i bad = {};
+    V8i idx = {0, 1, 2, 3, 4, 5, 6, 7};
+    std::size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        const V8f v = load8(src + i);
+        store8(dst + i, v);
+        std::memcpy(ids + i, &idx, sizeof idx);
+        idx += 8;
+        bad -= ~(v < splat(inf));
+        acc = max8(acc, v);
+    }
+    CopyCheck r{hmax(acc), 0};
+    for (std::size_t j = 0; j < kLanes; ++j) r.bad += static_cast<std::size_t>(bad[j]);
+    for (; i < n; ++i) {
+        dst[i] = src[i];
+        ids[i] = static_cast<std::int32_t>(i);
+        r.bad += !(src[i] < inf);
+        r.max = src[i] > r.max ? src[i] : r.max;
+    }
+    return r;
+}
+
 // Number of values that are NaN or +inf (what load() rejects).
 inline std::size_t count_not_below_inf(const float* x, std::size_t n) {
     const V8f inf = splat(std::numeric_limits<float>::infinity());
