@@ -2,7 +2,7 @@
 // A loaded GPT-2 model: configuration + weights. Immutable after load().
 //
 //   gpt2::Model model = gpt2::Model::load("models/kjv-small");
-//   gpt2::Session session(model, /*max_tokens=*/256);
+//   gpt2::Session session(model, {.max_tokens = 256});
 //
 // Ownership and threads: the Model owns the memory map of model.safetensors
 // (F32 tensors are used in place, zero copy: load() reads only the header)
