@@ -11,5 +11,9 @@ inline constexpr int kExitUsageError = 2;
 
 void add_info_command(CLI::App& app);
 void add_make_model_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace gpt2::cli
