@@ -207,25 +207,29 @@ void run_compare(const CompareOptions& o) {
                stdout);
     using Col = Table::Column;
     using A = Table::Align;
-    Table table({Col{"strategy"}, Col{"settings"}, Col{"text", A::kLeft, true}, Col{"H", A::kRight},
+    Table table({Col{"strategy"}, Col{"text", A::kLeft, true}, Col{"H", A::kRight},
                  Col{"e^H", A::kRight}, Col{"logp", A::kRight}, Col{"ppl", A::kRight}, Col{"d-2", A::kRight},
                  Col{"tok/s", A::kRight}});
     bool first = true;
     for (const Summary& s : rows) {
         if (!first) table.add_rule();
         first = false;
-        table.add_row({s.name, s.settings, one_line(s.texts.front()), fmt_num(s.entropy_nats), fmt_num(s.effective_vocab, 1),
+        std::string text = one_line(s.texts.front());
+        text.erase(0, text.find_first_not_of(' '));
+        table.add_row({s.name + "\n" + s.settings, text, fmt_num(s.entropy_nats), fmt_num(s.effective_vocab, 1),
                        fmt_num(s.mean_log_prob), fmt_num(std::exp(-s.mean_log_prob), 1), fmt_num(s.distinct2),
                        fmt_num(s.tokens_per_s, 0)});
     }
     std::fputs(table.render().c_str(), stdout);
-    std::fputs(fmt::format("\nH: mean entropy (nats) of the distribution each token was drawn from (after the chain); "
+    std::fputs("\n", stdout);
+    for (const std::string& line : wrap(fmt::format("H: mean entropy (nats) of the distribution each token was drawn from (after the chain); "
                            "e^H: its mean effective vocabulary; logp: mean ln p of the strategy's own tokens under "
                            "the model (temperature 1), ppl = e^-logp; d-2: distinct bigrams / bigrams; tok/s: decode "
-                           "speed.{}\n",
-                           o.runs > 1 ? " Text: the first run; numbers: all runs." : "")
-                   .c_str(),
-               stdout);
+                           "speed (sampling included, statistics not).{}",
+                           o.runs > 1 ? " Text: the first run; numbers: all runs." : ""),
+                               kScreenWidth)) {
+        std::fputs((line + "\n").c_str(), stdout);
+    }
     std::fprintf(stderr, "gpt2: prompt %zu tokens prefilled once (%.1f tokens/s), %zu strategies x %d run%s\n",
                  ids.size(), prompt.tokens_per_s(), rows.size(), o.runs, o.runs == 1 ? "" : "s");
 }

@@ -41,12 +41,6 @@ std::string stats_line(const sampling::DistStats& s) {
                        fmt_prob(s.top1_p), s.nucleus_90, s.nucleus_95);
 }
 
-std::string arrow(const sampling::DistStats& a, const sampling::DistStats& b) {
-    return fmt::format("H {} -> {}  e^H {} -> {}  support {} -> {}", fmt_num(a.entropy_nats, 3),
-                       fmt_num(b.entropy_nats, 3), fmt_num(a.perplexity, 1), fmt_num(b.perplexity, 1), a.support,
-                       b.support);
-}
-
 // The final candidates with current probabilities (a copy only when stale).
 const sampling::Candidates& final_candidates(const sampling::Chain& chain, sampling::Candidates& copy) {
     if (chain.candidates().probs_current()) return chain.candidates();
@@ -82,8 +76,23 @@ std::string candidates_table(const Tokenizer& tok, const sampling::StepTrace& t,
         cum += e.p;
         const sampling::TokenStats fs = sampling::token_stats(fin, e.id);
         table.add_row({std::to_string(i + 1), piece(tok.token_bytes(e.id)), std::to_string(e.id), fmt_num(e.logit, 3),
-                       fmt_prob(e.p), fs.present ? fmt_prob(fs.p) : "cut", fmt_num(cum, 3),
+                       fmt_prob(e.p), fs.present ? fmt_prob(fs.p) : "cut", fmt_prob(cum),
                        e.id == t.chosen ? "<- chosen" : ""});
+    }
+    return table.render();
+}
+
+// One row per stage: what the distribution looked like before -> after it.
+std::string stages_table(const sampling::StepTrace& t) {
+    using Col = Table::Column;
+    using A = Table::Align;
+    Table table({Col{"stage"}, Col{"settings", A::kLeft, true}, Col{"H nats", A::kRight}, Col{"e^H", A::kRight},
+                 Col{"support", A::kRight}});
+    auto arrow = [](const std::string& a, const std::string& b) { return a + " \u2192 " + b; };
+    for (const auto& st : t.stages) {
+        table.add_row({st.name, st.params, arrow(fmt_num(st.before.entropy_nats, 3), fmt_num(st.after.entropy_nats, 3)),
+                       arrow(fmt_num(st.before.perplexity, 1), fmt_num(st.after.perplexity, 1)),
+                       arrow(std::to_string(st.before.support), std::to_string(st.after.support))});
     }
     return table.render();
 }
@@ -132,9 +141,9 @@ void run_sample(const SampleOptions& o) {
     const bool json = o.model.json;
 
     if (!json) {
-        std::fputs(fmt::format("prompt: {} ({} tokens)\nsampler: {}\n", one_line(prompt_text), ids.size(), chain.params())
-                       .c_str(),
-                   stdout);
+        std::string head = fmt::format("prompt: {} ({} tokens)\n", one_line(prompt_text), ids.size());
+        for (const std::string& line : wrap("sampler: " + chain.params(), kScreenWidth)) head += line + "\n";
+        std::fputs(head.c_str(), stdout);
     }
     auto on_token = [&](const TokenEvent& e) {
         if (e.id < 0) return true;   // the final flush: nothing to explain
@@ -160,13 +169,7 @@ void run_sample(const SampleOptions& o) {
         out += "\ncontext: " + context_tail(before, kScreenWidth - 9) + "\n";
         if (o.show_steps) {
             out += candidates_table(tok, t, fin, true);
-            out += "stages:\n";
-            std::size_t w = 0;
-            for (const auto& st : t.stages) w = std::max(w, st.name.size() + st.params.size() + 2);
-            for (const auto& st : t.stages) {
-                const std::string label = st.params.empty() ? st.name : st.name + "(" + st.params + ")";
-                out += "  " + pad_right(label, static_cast<int>(w)) + "  " + arrow(st.before, st.after) + "\n";
-            }
+            out += stages_table(t);
         } else {
             out += "model:  " + stats_line(t.raw) + "\n";
             out += "final:  " + stats_line(t.final) + "\n";

@@ -197,7 +197,7 @@ std::string Table::render(int max_width) const {
     out += rule + "\n";
     for (const Row& r : rows_) {
         if (r.rule) {
-            std::string line = "\u2500\u2500 " + r.label + " ";
+            std::string line = r.label.empty() ? std::string() : "\u2500\u2500 " + r.label + " ";
             for (int i = display_width(line); i < total; ++i) line += "\u2500";
             out += line + "\n";
             continue;

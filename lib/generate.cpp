@@ -161,6 +161,7 @@ GenerateResult generate(const Prefill& prompt, const Tokenizer& tokenizer, sampl
     sampling::Candidates raw;   // options.stats: the model's own distribution
     sampling::Candidates final_copy;
     std::vector<float> scratch;
+    double stats_seconds = 0.0;   // measuring is not decoding: taken out of decode_seconds
 
     for (int i = 0;; ++i) {
         const std::int32_t id = chain.sample(logits, rng);
@@ -186,12 +187,14 @@ GenerateResult generate(const Prefill& prompt, const Tokenizer& tokenizer, sampl
         }
         event.p_final = sampling::token_stats(*fin, id).p;
         if (options.stats) {
+            const auto s0 = Clock::now();
             raw.load(logits);
             raw.compute_probs();
             result.raw_stats.push_back(sampling::compute_stats(raw, scratch));
             result.final_stats.push_back(sampling::compute_stats(*fin, scratch));
             event.raw_stats = &result.raw_stats.back();
             event.final_stats = &result.final_stats.back();
+            stats_seconds += seconds_since(s0);
         }
         if (options.trace) event.trace = &chain.last_trace();
 
@@ -240,7 +243,7 @@ GenerateResult generate(const Prefill& prompt, const Tokenizer& tokenizer, sampl
             }
         }
     }
-    result.decode_seconds = seconds_since(t0);
+    result.decode_seconds = seconds_since(t0) - stats_seconds;
     return result;
 }
 

@@ -119,7 +119,7 @@ struct GenerateResult {
     std::string stop_string;            // which stop string matched (kStopString)
     int prompt_tokens = 0;
     double prefill_seconds = 0.0;       // copied from the Prefill
-    double decode_seconds = 0.0;        // the generation loop (sampling + evals), wall time
+    double decode_seconds = 0.0;        // the loop's wall time (sampling + evals), without options.stats' work
     int decode_evals = 0;               // eval() calls made by the loop
     // Per generated token, in order (always filled; cheap: one pass over V).
     std::vector<double> p_raw;
