@@ -15,5 +15,7 @@ void add_generate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+// `gpt2 tokenize` and `gpt2 detokenize` (cmd_tokenize.cpp).
+void add_tokenize_command(CLI::App& app);
 
 }  // namespace gpt2::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     gpt2::cli::add_compare_command(app);
     gpt2::cli::add_sample_command(app);
     gpt2::cli::add_bench_command(app);
+    gpt2::cli::add_tokenize_command(app);
     app.parse_complete_callback([&] {
         spdlog::set_level(verbosity >= 2 ? spdlog::level::debug
                           : verbosity == 1 ? spdlog::level::info

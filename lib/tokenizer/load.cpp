@@ -79,7 +79,7 @@ std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path
     }
     std::size_t blob_size = 0;
     for (const auto& bytes : by_id) blob_size += bytes->size();
-    tables->blob.reserve(blob_size);
+    tables->blob.reserve(blob_size + kDecodeCopyBytes);
     tables->offsets.reserve(n_vocab + 1);
     tables->offsets.push_back(0);
     for (const auto& bytes : by_id) {
@@ -87,6 +87,7 @@ std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path
         tables->offsets.push_back(static_cast<std::uint32_t>(tables->blob.size()));
     }
     by_id.clear();
+    tables->blob.append(kDecodeCopyBytes, '\0');  // padding for decode's fixed-size copies
 
     // All tokens by bytes (specials included) to resolve merges.
     BytesToIdMap all_ids;

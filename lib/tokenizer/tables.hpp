@@ -9,10 +9,19 @@
 #include "gpt2/tokenizer.hpp"
 #include "tokenizer/flat_map.hpp"
 
+namespace gpt2::tokenizer {
+
+// decode() copies short tokens with one fixed-size copy; the blob is followed
+// by this many padding bytes so the copy never reads past it.
+inline constexpr std::size_t kDecodeCopyBytes = 16;
+
+}  // namespace gpt2::tokenizer
+
 namespace gpt2 {
 
 struct Tokenizer::Tables {
-    // Token id -> raw bytes: token i is blob[offsets[i], offsets[i+1]).
+    // Token id -> raw bytes: token i is blob[offsets[i], offsets[i+1]),
+    // followed by kDecodeCopyBytes of padding after the last token.
     std::string blob;
     std::vector<std::uint32_t> offsets;
     // Raw bytes -> id, for every ordinary token (special tokens such as

@@ -92,17 +92,24 @@ std::string Tokenizer::decode(std::span<const std::int32_t> ids) const {
         if (id >= n_vocab) throw_bad_id(ids[i], t.vocab_size(), i);
         total += offsets[id + 1] - offsets[id];
     }
+    // Tokens of up to kDecodeCopyBytes bytes (nearly all) are copied with one
+    // fixed-size copy, a couple of vector moves instead of a memcpy call; the
+    // output has that much slack and the blob is padded (load.cpp) so the
+    // over-read and over-write stay in bounds. The slack is trimmed at the end.
+    constexpr std::size_t kCopy = tokenizer::kDecodeCopyBytes;
     std::string out;
-    out.resize(total);
+    out.resize(total + kCopy);
     char* dst = out.data();
     const char* blob = t.blob.data();
     for (const std::int32_t signed_id : ids) {
         const auto id = static_cast<std::uint32_t>(signed_id);
         const std::uint32_t begin = offsets[id];
         const std::uint32_t len = offsets[id + 1] - begin;
-        std::memcpy(dst, blob + begin, len);
+        if (len <= kCopy) std::memcpy(dst, blob + begin, kCopy);
+        else std::memcpy(dst, blob + begin, len);
         dst += len;
     }
+    out.resize(total);
     return out;
 }
 
