@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -79,22 +80,25 @@ void run_bench(const BenchOptions& o) {
         return ids;
     };
 
+    // The tests that fit in the context (each skipped one is reported once).
+    std::vector<std::pair<std::string, int>> tests;
+    auto keep = [&](const char* kind, int n) {
+        if (n > n_ctx) std::fprintf(stderr, "gpt2: skipping %s%d: the model's context is %d tokens\n", kind, n, n_ctx);
+        else tests.emplace_back(kind, n);
+    };
+    for (int n : pp) keep("pp", n);
+    for (int n : tg) keep("tg", n);
+
     std::vector<Row> rows;
     for (int t : threads) {
-        auto run = [&](const std::string& kind, int n) {
-            if (n > n_ctx) {
-                std::fprintf(stderr, "gpt2: skipping %s%d: the model's context is %d tokens\n", kind.c_str(), n, n_ctx);
-                return;
-            }
+        for (const auto& [kind, n] : tests) {
             const std::vector<std::int32_t> ids = random_ids(n);
             Row row{fmt::format("{}{}", kind, n), t, n, {}};
-            const bool is_pp = kind == "pp";
-            (is_pp ? time_pp : time_tg)(model, ids, t);   // warm-up: page in weights, grow buffers
-            for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back((is_pp ? time_pp : time_tg)(model, ids, t));
+            const auto time = kind == "pp" ? time_pp : time_tg;
+            time(model, ids, t);   // warm-up: page in weights, grow buffers
+            for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back(time(model, ids, t));
             rows.push_back(std::move(row));
-        };
-        for (int n : pp) run("pp", n);
-        for (int n : tg) run("tg", n);
+        }
     }
     if (rows.empty()) usage_error(fmt::format("nothing to run: every test is longer than the context of {} tokens", n_ctx));
 
