@@ -1,6 +1,7 @@
 // gpt2 generate, run as a user runs it, on a tiny random model.
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -166,6 +167,52 @@ TEST(CliGenerate, HelpShowsAnExample) {
     EXPECT_NE(r.out.find("Example"), std::string::npos);
     EXPECT_NE(r.out.find("--top-p"), std::string::npos);
     EXPECT_NE(r.out.find("--boost"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpt2
+
+namespace gpt2 {
+namespace {
+
+std::vector<int> tokens_of(const std::string& args) {
+    const auto r = test::run_cli(args + " --json" + model_arg());
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out)["runs"][0]["tokens"].get<std::vector<int>>();
+}
+
+TEST(CliGenerateOptions, DefaultModelComesFromTheEnvironment) {
+    const auto r = test::run_cli("generate -p 'x' -n 3 --ignore-eot",
+                                 "GPT2_MODEL_DIR=" + test::shell_quote(test::tiny_model_dir().string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("generated 3 tokens"), std::string::npos) << r.err;
+}
+
+TEST(CliGenerateOptions, BoostAndBanChangeTheGreedyChoice) {
+    const std::string base = "generate -p 'In the beginning' -n 4 --ignore-eot --temperature 0";
+    const std::vector<int> plain = tokens_of(base);
+    ASSERT_EQ(plain.size(), 4u);
+    // Banning the greedy first token makes the first token something else.
+    const std::vector<int> banned = tokens_of(base + " --boost " + std::to_string(plain[0]) + "=ban");
+    EXPECT_NE(banned[0], plain[0]);
+    // A large boost on " LORD" (id 35750, one token) makes it every token.
+    const std::vector<int> boosted = tokens_of(base + " --boost ' LORD=100'");
+    EXPECT_EQ(boosted, (std::vector<int>{35750, 35750, 35750, 35750}));
+    // The visible-whitespace notation names the same token.
+    EXPECT_EQ(tokens_of(base + " --boost '\u2423LORD=100'"), boosted);
+}
+
+TEST(CliGenerateOptions, StageOptionsShapeTheOrder) {
+    auto order = [](const std::string& extra) {
+        const auto r = test::run_cli("generate -p 'x' -n 2 --json" + extra + model_arg());
+        EXPECT_EQ(r.status, 0) << r.err;
+        return nlohmann::json::parse(r.out)["order"].get<std::string>();
+    };
+    EXPECT_EQ(order(""), "penalties,top_k,top_p,min_p,temperature,dist");
+    EXPECT_EQ(order(" --typical-p 0.9"), "penalties,top_k,typical_p,top_p,min_p,temperature,dist");
+    EXPECT_EQ(order(" --top-n-sigma 2"), "penalties,top_n_sigma,top_k,top_p,min_p,temperature,dist");
+    EXPECT_EQ(order(" --mirostat-tau 3"), "penalties,temperature,mirostat");
+    EXPECT_EQ(order(" --samplers temperature,top_p --top-p 0.5"), "temperature,top_p");
 }
 
 }  // namespace
