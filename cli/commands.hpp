@@ -9,10 +9,14 @@ namespace gpt2::cli {
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitUsageError = 2;
 
-void add_info_command(CLI::App& app);
-void add_make_model_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
 // `gpt2 tokenize` and `gpt2 detokenize` (cmd_tokenize.cpp).
 void add_tokenize_command(CLI::App& app);
 void add_logits_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_make_model_command(CLI::App& app);
 
 }  // namespace gpt2::cli

@@ -15,10 +15,15 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", gpt2::version());
     int verbosity = 0;
     app.add_flag("-v,--verbose", verbosity, "More log output (-v info, -vv debug)");
-    gpt2::cli::add_info_command(app);
-    gpt2::cli::add_make_model_command(app);
-    gpt2::cli::add_logits_command(app);
+    // In the order `gpt2 --help` lists them: the sampling views first.
+    gpt2::cli::add_generate_command(app);
+    gpt2::cli::add_compare_command(app);
+    gpt2::cli::add_sample_command(app);
     gpt2::cli::add_tokenize_command(app);
+    gpt2::cli::add_logits_command(app);
+    gpt2::cli::add_info_command(app);
+    gpt2::cli::add_bench_command(app);
+    gpt2::cli::add_make_model_command(app);
     app.parse_complete_callback([&] {
         spdlog::set_level(verbosity >= 2 ? spdlog::level::debug
                           : verbosity == 1 ? spdlog::level::info

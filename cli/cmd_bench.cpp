@@ -1,0 +1,166 @@
+// gpt2 bench: prompt-processing and token-generation speed, llama-bench style.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "gpt2/session.hpp"
+#include "gpt2/sampling/rng.hpp"
+#include "options.hpp"
+#include "render.hpp"
+
+namespace gpt2::cli {
+
+namespace {
+
+struct BenchOptions {
+    ModelOptions model;
+    std::string threads = "1,2";
+    std::string prompt_tokens = "128,512";
+    std::string gen_tokens = "128";
+    int reps = 5;
+    std::uint64_t seed = kDefaultSeed;
+};
+
+struct Row {
+    std::string test;   // "pp128", "tg128"
+    int threads;
+    int tokens;
+    std::vector<double> tokens_per_s;   // one per repetition
+};
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+using Clock = std::chrono::steady_clock;
+
+// pp: one eval() of `n` random ids in a fresh session (the prefill path).
+double time_pp(const Model& model, const std::vector<std::int32_t>& ids, int threads) {
+    Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads});
+    const auto t0 = Clock::now();
+    s.eval(ids);
+    return static_cast<double>(ids.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// tg: `n` single-token eval() calls from an empty session (the decode path;
+// no sampling, as llama-bench's tg).
+double time_tg(const Model& model, const std::vector<std::int32_t>& ids, int threads) {
+    Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads});
+    const auto t0 = Clock::now();
+    for (std::int32_t id : ids) s.eval({&id, 1});
+    return static_cast<double>(ids.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void run_bench(const BenchOptions& o) {
+    const std::vector<int> threads = parse_int_list(o.threads, "--threads");
+    const std::vector<int> pp = parse_int_list(o.prompt_tokens, "--prompt-tokens");
+    const std::vector<int> tg = parse_int_list(o.gen_tokens, "--gen-tokens");
+    if (o.reps < 1 || o.reps > 1000) usage_error(fmt::format("--reps {} is out of range: allowed [1, 1000]", o.reps));
+    ModelOptions mo = o.model;
+    const LoadedModel loaded = load_model(mo);
+    const Model& model = loaded.model;
+    const int n_ctx = model.config().n_ctx;
+    const int vocab = model.config().vocab_size;
+
+    // Random ids (uniform over the vocabulary; speed does not depend on them).
+    sampling::Rng rng(o.seed);
+    auto random_ids = [&](int n) {
+        std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+        for (auto& id : ids) id = static_cast<std::int32_t>(rng.next_u64() % static_cast<std::uint64_t>(vocab));
+        return ids;
+    };
+
+    // The tests that fit in the context (each skipped one is reported once).
+    std::vector<std::pair<std::string, int>> tests;
+    auto keep = [&](const char* kind, int n) {
+        if (n > n_ctx) std::fprintf(stderr, "gpt2: skipping %s%d: the model's context is %d tokens\n", kind, n, n_ctx);
+        else tests.emplace_back(kind, n);
+    };
+    for (int n : pp) keep("pp", n);
+    for (int n : tg) keep("tg", n);
+
+    std::vector<Row> rows;
+    for (int t : threads) {
+        for (const auto& [kind, n] : tests) {
+            const std::vector<std::int32_t> ids = random_ids(n);
+            Row row{fmt::format("{}{}", kind, n), t, n, {}};
+            const auto time = kind == "pp" ? time_pp : time_tg;
+            time(model, ids, t);   // warm-up: page in weights, grow buffers
+            for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back(time(model, ids, t));
+            rows.push_back(std::move(row));
+        }
+    }
+    if (rows.empty()) usage_error(fmt::format("nothing to run: every test is longer than the context of {} tokens", n_ctx));
+
+    const std::string name = model.dir().filename().string();
+    const std::string dtype = dtype_name(model.dtype());
+    const double size_mib = static_cast<double>(model.file().file_size()) / (1 << 20);
+    const double params_m = static_cast<double>(model.parameter_count()) / 1e6;
+    if (o.model.json) {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const Row& r : rows) {
+            list.push_back({{"model", name},
+                            {"dtype", dtype},
+                            {"size_bytes", model.file().file_size()},
+                            {"params", model.parameter_count()},
+                            {"test", r.test},
+                            {"threads", r.threads},
+                            {"n_tokens", r.tokens},
+                            {"reps", r.tokens_per_s.size()},
+                            {"tokens_per_s", {{"median", median(r.tokens_per_s)},
+                                              {"min", *std::min_element(r.tokens_per_s.begin(), r.tokens_per_s.end())},
+                                              {"max", *std::max_element(r.tokens_per_s.begin(), r.tokens_per_s.end())}}},
+                            {"samples", r.tokens_per_s}});
+        }
+        std::fputs((list.dump(2) + "\n").c_str(), stdout);
+        return;
+    }
+    using Col = Table::Column;
+    using A = Table::Align;
+    Table table({Col{"model"}, Col{"dtype"}, Col{"size", A::kRight}, Col{"params", A::kRight},
+                 Col{"threads", A::kRight}, Col{"test", A::kRight}, Col{"t/s (median)", A::kRight},
+                 Col{"min - max", A::kRight}});
+    for (const Row& r : rows) {
+        const auto [lo, hi] = std::minmax_element(r.tokens_per_s.begin(), r.tokens_per_s.end());
+        table.add_row({name, dtype, fmt::format("{:.2f} MiB", size_mib), fmt::format("{:.2f} M", params_m),
+                       std::to_string(r.threads), r.test, fmt_num(median(r.tokens_per_s), 2),
+                       fmt::format("{:.2f} - {:.2f}", *lo, *hi)});
+    }
+    std::fputs(table.render().c_str(), stdout);
+    std::fprintf(stdout, "%d repetitions each after one warm-up; pp = one prefill eval of N random tokens, tg = N "
+                         "single-token evals (no sampling)\n", o.reps);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto o = std::make_shared<BenchOptions>();
+    CLI::App* cmd = app.add_subcommand("bench", "Measure prefill (pp) and decode (tg) speed, llama-bench style");
+    cmd->add_option("-m,--model", o->model.model_dir,
+                    "Model directory; default: $GPT2_MODEL_DIR, else the bundled models/kjv-small");
+    cmd->add_flag("--json", o->model.json, "Print the rows as a JSON array");
+    cmd->add_option("-t,--threads", o->threads, "Thread counts, comma-separated")->capture_default_str();
+    cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt lengths (pp tests), comma-separated")
+        ->capture_default_str();
+    cmd->add_option("--gen-tokens", o->gen_tokens, "Generated lengths (tg tests), comma-separated")
+        ->capture_default_str();
+    cmd->add_option("--reps", o->reps, "Repetitions per test")->capture_default_str();
+    cmd->add_option("-s,--seed", o->seed, "Seed of the random prompt ids")->capture_default_str();
+    cmd->footer(
+        "Examples:\n"
+        "  gpt2 bench\n"
+        "  gpt2 bench --model models/kjv-small --threads 1,2 --prompt-tokens 64,256 --gen-tokens 64 --reps 3 --json\n");
+    cmd->callback([o] { run_bench(*o); });
+}
+
+}  // namespace gpt2::cli

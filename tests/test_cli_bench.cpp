@@ -1,0 +1,48 @@
+// gpt2 bench on a tiny random model: the table, the JSON rows, skipped tests.
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_run.hpp"
+
+namespace gpt2 {
+namespace {
+
+using test::run_cli;
+using test::shell_quote;
+
+std::string model_arg() { return " --model " + shell_quote(test::tiny_model_dir().string()); }
+
+TEST(CliBench, JsonRows) {
+    const auto r = run_cli("bench --threads 1,2 --prompt-tokens 16,32 --gen-tokens 8 --reps 2 --json" + model_arg());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 6u);   // 2 threads x (pp16, pp32, tg8)
+    const char* tests[] = {"pp16", "pp32", "tg8"};
+    for (std::size_t i = 0; i < 6; ++i) {
+        const auto& row = j[i];
+        EXPECT_EQ(row["test"], tests[i % 3]);
+        EXPECT_EQ(row["threads"], i < 3 ? 1 : 2);
+        EXPECT_EQ(row["dtype"], "F32");
+        EXPECT_EQ(row["reps"], 2);
+        const double med = row["tokens_per_s"]["median"], lo = row["tokens_per_s"]["min"], hi = row["tokens_per_s"]["max"];
+        EXPECT_GT(lo, 0.0);
+        EXPECT_LE(lo, med);
+        EXPECT_LE(med, hi);
+        EXPECT_EQ(row["samples"].size(), 2u);
+    }
+}
+
+TEST(CliBench, TableAndSkippedLongTests) {
+    const auto r = run_cli("bench --threads 1 --prompt-tokens 16,512 --gen-tokens 4 --reps 1" + model_arg());
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const char* s : {"model", "dtype", "size", "params", "threads", "test", "t/s", "pp16", "tg4", "tiny", "F32"}) {
+        EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+    }
+    EXPECT_EQ(r.out.find("pp512"), std::string::npos);
+    EXPECT_NE(r.err.find("skipping pp512: the model's context is 128 tokens"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace gpt2
