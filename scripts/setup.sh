@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the build needs (Debian packages, only those missing), then
-# configures and builds a preset (default: release).
-#   scripts/setup.sh [PRESET]
+# configures and builds a preset (default: release), optionally only some
+# targets (e.g. gpt2_cli, the command-line tool).
+#   scripts/setup.sh [PRESET [TARGET...]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
+shift || true
+targets=("$@")
 
 packages=(build-essential cmake ninja-build pkg-config clang
           libeigen3-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev
@@ -24,4 +27,8 @@ fi
 extra=()
 [ "${CI:-}" = "true" ] && extra+=(-DGPT2_WERROR=ON)
 cmake --preset "$preset" "${extra[@]}" >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)"
+if ((${#targets[@]})); then
+  cmake --build --preset "$preset" -j "$(nproc)" --target "${targets[@]}"
+else
+  cmake --build --preset "$preset" -j "$(nproc)"
+fi
