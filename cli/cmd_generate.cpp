@@ -68,7 +68,8 @@ void run_generate(const GenerateCommandOptions& o) {
             if (!o.no_echo) std::fputs(prompt_text.c_str(), stdout);
             std::fflush(stdout);
             stream = [color](const TokenEvent& e) {
-                std::fputs(heat(e.text, e.p_raw, color).c_str(), stdout);
+                // The final event (id -1) only flushes held-back text: no colour.
+                std::fputs((e.id < 0 ? std::string(e.text) : heat(e.text, e.p_raw, color)).c_str(), stdout);
                 std::fflush(stdout);
                 return true;
             };

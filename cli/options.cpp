@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include "commands.hpp"
@@ -239,6 +240,7 @@ LoadedModel load_model(const ModelOptions& options) {
                                 "vocab_size {} is not GPT-2's 50257: add the tokenizer files",
                                 dir.string(), model.config().vocab_size));
     }
+    spdlog::info("{} has no tokenizer files: using GPT-2's from {}", dir.string(), default_tokenizer_dir().string());
     Tokenizer tok = Tokenizer::from_dir(default_tokenizer_dir());
     return {std::move(model), std::move(tok)};
 }
@@ -276,7 +278,8 @@ sampling::SamplingParams build_params(const SamplerOptions& options, const Token
         order += "top_p,min_p,temperature,dist";
         p.order = order;
     }
-    build_chain(p);   // validates the order (unknown stages, selector placement)
+    const sampling::Chain chain = build_chain(p);   // validates the order (unknown stages, selector placement)
+    spdlog::info("sampler: {} (seed {})", chain.params(), options.seed);
     return p;
 }
 

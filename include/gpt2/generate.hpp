@@ -42,11 +42,11 @@
 //
 // Ownership/threads: generate() forks the prefilled session (the Prefill is
 // not modified, so it can seed any number of runs, one thread per run) and
-// uses the chain and rng it is given (their state advances). The callback is
+// uses the chain and rng it is given: their state advances, and the chain's
+// trace mode is set to options.trace. The callback is
 // called synchronously; the views in a TokenEvent are valid during the call.
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
