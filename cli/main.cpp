@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbosity, "More log output (-v info, -vv debug)");
     gpt2::cli::add_info_command(app);
     gpt2::cli::add_make_model_command(app);
+    gpt2::cli::add_logits_command(app);
     app.parse_complete_callback([&] {
         spdlog::set_level(verbosity >= 2 ? spdlog::level::debug
                           : verbosity == 1 ? spdlog::level::info
