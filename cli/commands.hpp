@@ -12,5 +12,6 @@ inline constexpr int kExitUsageError = 2;
 void add_info_command(CLI::App& app);
 void add_make_model_command(CLI::App& app);
 void add_logits_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 }  // namespace gpt2::cli
