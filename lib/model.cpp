@@ -220,7 +220,7 @@ Model Model::load(const std::filesystem::path& dir) {
             w.data = widen(t, n);
         }
     }
-    spdlog::info("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32)", dir.string(),
+    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32)", dir.string(),
                  slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes);
     return Model(std::move(impl));
 }

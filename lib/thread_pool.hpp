@@ -2,18 +2,22 @@
 // A persistent pool of worker threads for the kernels.
 //
 //   gpt2::ThreadPool pool(2);                       // 0 = hardware concurrency
-//   pool.parallel_for(n_columns, 16, [&](std::int64_t begin, std::int64_t end, int thread) {
-//       compute_columns(begin, end);                 // disjoint ranges, one per thread
+//   pool.parallel_for(n_columns, 16, [&](std::int64_t begin, std::int64_t end, int chunk) {
+//       compute_columns(begin, end);                 // disjoint ranges
 //   });
 //
-// Threads are created once, in the constructor, and parked between calls (a
+// Threads are created once, in the constructor, and parked between jobs (a
 // short spin, then a condition variable), so a kernel launch costs a wake-up,
-// never a thread creation. The calling thread does the share of thread 0.
+// never a thread creation. The calling thread takes part in every job.
 //
-// Determinism: parallel_for splits [0, n) statically into size() contiguous
-// ranges. Kernels partition over *outputs* and never split one reduction
-// across threads, so every output value is computed by the same instruction
-// sequence whatever the thread count: results are bit-identical for 1 and N
+// Determinism: a job is cut into size() chunks by a static rule
+// (parallel_for: size() contiguous ranges of [0, n)), independent of timing.
+// Which OS thread runs a chunk is decided at run time (threads claim the next
+// unclaimed chunk), so a descheduled worker never stalls the caller: on a
+// busy machine the caller simply runs the chunks itself. Kernels partition
+// over *outputs* and never split one reduction across chunks, so every
+// output value is computed by the same instruction sequence whatever the
+// thread count or the scheduling: results are bit-identical for 1 and N
 // threads.
 //
 // Thread-safety: one caller at a time (a pool belongs to one Session). Not
@@ -38,17 +42,18 @@ public:
 
     int size() const { return n_threads_; }
 
-    // Calls fn(thread_index) once on each of the size() threads (index 0 is
-    // the caller) and returns when all calls have returned. fn must not throw.
+    // Calls fn(chunk) once for each chunk in [0, size()), on the caller and
+    // the workers, and returns when all calls have returned. fn must not
+    // throw.
     template <typename Fn>
     void run(Fn&& fn) {
         using F = std::remove_reference_t<Fn>;
-        run_impl([](void* ctx, int thread) { (*static_cast<F*>(ctx))(thread); },
+        run_impl([](void* ctx, int chunk) { (*static_cast<F*>(ctx))(chunk); },
                  const_cast<void*>(static_cast<const void*>(&fn)));
     }
 
     // Splits [0, n) into size() contiguous ranges whose boundaries are
-    // multiples of `grain` (except the end), and calls fn(begin, end, thread)
+    // multiples of `grain` (except the end), and calls fn(begin, end, chunk)
     // for each non-empty one.
     template <typename Fn>
     void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) {
@@ -60,29 +65,34 @@ public:
             fn(std::int64_t{0}, n, 0);
             return;
         }
-        run([&](int thread) {
-            if (thread >= n_used) return;
-            const std::int64_t g0 = n_grains * thread / n_used;
-            const std::int64_t g1 = n_grains * (thread + 1) / n_used;
+        run([&](int chunk) {
+            if (chunk >= n_used) return;
+            const std::int64_t g0 = n_grains * chunk / n_used;
+            const std::int64_t g1 = n_grains * (chunk + 1) / n_used;
             const std::int64_t begin = g0 * grain;
             const std::int64_t end = g1 * grain < n ? g1 * grain : n;
-            if (begin < end) fn(begin, end, thread);
+            if (begin < end) fn(begin, end, chunk);
         });
     }
 
 private:
     using Trampoline = void (*)(void*, int);
     void run_impl(Trampoline call, void* ctx);
-    void worker_loop(int thread);
+    // Claims and runs chunks of job `generation` until none is left.
+    void participate(std::uint32_t generation);
+    void worker_loop();
 
     int n_threads_ = 1;
     std::vector<std::thread> workers_;
-    // A job is published by bumping generation_; workers that see a new
-    // generation run it and decrement pending_.
+    // The job: valid while a chunk of the current generation is unfinished.
     Trampoline job_call_ = nullptr;
     void* job_ctx_ = nullptr;
-    std::atomic<std::uint64_t> generation_{0};
-    std::atomic<int> pending_{0};
+    std::uint32_t generation_ = 0;             // written by the caller only; wraps around
+    // (generation << 32) | next unclaimed chunk. Publishing a job stores a
+    // new generation; a thread claims a chunk by a CAS that also checks the
+    // generation, so a late worker can never run a chunk of a finished job.
+    std::atomic<std::uint64_t> claim_{0};
+    std::atomic<int> done_{0};                 // finished chunks of the current job
     std::atomic<bool> stop_{false};
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -45,11 +45,11 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnceInGrainAlignedRanges) {
     }
 }
 
-TEST(ThreadPool, RunCallsEveryThreadIndexOnce) {
+TEST(ThreadPool, RunCallsEveryChunkOnce) {
     ThreadPool pool(3);
     for (int round = 0; round < 100; ++round) {
         std::vector<int> seen(3, 0);
-        pool.run([&](int t) { seen[static_cast<std::size_t>(t)] += 1; });
+        pool.run([&](int chunk) { seen[static_cast<std::size_t>(chunk)] += 1; });
         EXPECT_EQ(seen, std::vector<int>({1, 1, 1}));
     }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/simd.hpp"
 #include "thread_pool.hpp"
@@ -44,10 +45,12 @@ struct MatmulArgs {
     int T, C_in, C_out;
 };
 
-// out[t0 .. t0+R, j .. j+NV·V::kWidth) over k in [k0, k1). `first`: start the
-// accumulators from the bias (or 0), else from the partial sums in out.
+// out[t0 .. t0+R, j .. j+NV·V::kWidth) over k in [k0, k1). `wk0` points at
+// w[k0, j] in a matrix with row stride ldw (the original w, or a packed
+// copy of the panel). `first`: start the accumulators from the bias (or 0),
+// else from the partial sums in out.
 template <typename V, int R, int NV>
-void tile(const MatmulArgs& a, int t0, int j, int k0, int k1, bool first) {
+void tile(const MatmulArgs& a, const float* wk0, std::int64_t ldw, int t0, int j, int k0, int k1, bool first) {
     V acc[R][NV];
     for (int r = 0; r < R; ++r) {
         float* o = a.out + static_cast<std::int64_t>(t0 + r) * a.C_out + j;
@@ -57,8 +60,8 @@ void tile(const MatmulArgs& a, int t0, int j, int k0, int k1, bool first) {
         }
     }
     const float* x0 = a.x + static_cast<std::int64_t>(t0) * a.C_in;
-    for (int k = k0; k < k1; ++k) {
-        const float* wk = a.w + static_cast<std::int64_t>(k) * a.C_out + j;
+    const float* wk = wk0;
+    for (int k = k0; k < k1; ++k, wk += ldw) {
         V wv[NV];
         for (int v = 0; v < NV; ++v) wv[v] = V::load(wk + v * V::kWidth);
         for (int r = 0; r < R; ++r) {
@@ -74,47 +77,62 @@ void tile(const MatmulArgs& a, int t0, int j, int k0, int k1, bool first) {
 
 // A tile of `rows` (1 .. kTileRows) rows: dispatch to the compile-time size.
 template <typename V, int NV>
-void tile_rows(const MatmulArgs& a, int rows, int t0, int j, int k0, int k1, bool first) {
+void tile_rows(const MatmulArgs& a, const float* wk0, std::int64_t ldw, int rows, int t0, int j, int k0, int k1,
+               bool first) {
     switch (rows) {
-        case 1: tile<V, 1, NV>(a, t0, j, k0, k1, first); break;
-        case 2: tile<V, 2, NV>(a, t0, j, k0, k1, first); break;
-        case 3: tile<V, 3, NV>(a, t0, j, k0, k1, first); break;
-        case 4: tile<V, 4, NV>(a, t0, j, k0, k1, first); break;
+        case 1: tile<V, 1, NV>(a, wk0, ldw, t0, j, k0, k1, first); break;
+        case 2: tile<V, 2, NV>(a, wk0, ldw, t0, j, k0, k1, first); break;
+        case 3: tile<V, 3, NV>(a, wk0, ldw, t0, j, k0, k1, first); break;
+        case 4: tile<V, 4, NV>(a, wk0, ldw, t0, j, k0, k1, first); break;
 #if defined(__AVX512F__)
-        case 5: tile<V, 5, NV>(a, t0, j, k0, k1, first); break;
-        case 6: tile<V, 6, NV>(a, t0, j, k0, k1, first); break;
+        case 5: tile<V, 5, NV>(a, wk0, ldw, t0, j, k0, k1, first); break;
+        case 6: tile<V, 6, NV>(a, wk0, ldw, t0, j, k0, k1, first); break;
 #endif
         default: break;
     }
 }
 
-// Columns [j, j + NV·V::kWidth) for all rows, k-blocked.
+// Columns [j, j + NV·V::kWidth) for all rows, k-blocked. Each k-block of
+// the panel is first copied to a contiguous buffer (rows of NV·kWidth
+// floats): the tiles then read w sequentially from L1/L2 instead of short
+// runs 4·C_out bytes apart (one TLB entry and one prefetch stream per row).
+// Measured on the 768 × 3072 product, T = 128, one thread (loaded machine,
+// CPU time): 23 → 36 GFLOP/s, on par with Eigen's packed GEMM (36-39).
 template <typename V, int NV>
-void column_panel(const MatmulArgs& a, int j) {
+void column_panel(const MatmulArgs& a, int j, std::vector<float>& packed) {
+    constexpr int kPanel = NV * V::kWidth;
+    packed.resize(static_cast<std::size_t>(kKBlock) * kPanel);
     for (int k0 = 0; k0 < a.C_in; k0 += kKBlock) {
         const int k1 = std::min(a.C_in, k0 + kKBlock);
+        for (int k = k0; k < k1; ++k) {
+            const float* src = a.w + static_cast<std::int64_t>(k) * a.C_out + j;
+            float* dst = packed.data() + static_cast<std::size_t>(k - k0) * kPanel;
+            for (int c = 0; c < kPanel; ++c) dst[c] = src[c];
+        }
         for (int t0 = 0; t0 < a.T; t0 += kTileRows) {
-            tile_rows<V, NV>(a, std::min(kTileRows, a.T - t0), t0, j, k0, k1, k0 == 0);
+            tile_rows<V, NV>(a, packed.data(), kPanel, std::min(kTileRows, a.T - t0), t0, j, k0, k1, k0 == 0);
         }
     }
 }
 
 // Prefill: columns [j0, j1) of every row.
 void columns_prefill(const MatmulArgs& a, int j0, int j1) {
+    thread_local std::vector<float> packed;   // one k-block of one panel, reused
     int j = j0;
-    for (; j + kTileVecs * kW <= j1; j += kTileVecs * kW) column_panel<Vec, kTileVecs>(a, j);
-    for (; j + kW <= j1; j += kW) column_panel<Vec, 1>(a, j);
-    for (; j < j1; ++j) column_panel<Scalar, 1>(a, j);
+    for (; j + kTileVecs * kW <= j1; j += kTileVecs * kW) column_panel<Vec, kTileVecs>(a, j, packed);
+    for (; j + kW <= j1; j += kW) column_panel<Vec, 1>(a, j, packed);
+    for (; j < j1; ++j) column_panel<Scalar, 1>(a, j, packed);
 }
 
 // Decode (T = 1): each pass streams a row segment of kDecodeVecs·kW floats of
 // every row of w, accumulating in registers.
 void columns_decode(const MatmulArgs& a, int j0, int j1) {
     int j = j0;
-    for (; j + kDecodeVecs * kW <= j1; j += kDecodeVecs * kW) tile<Vec, 1, kDecodeVecs>(a, 0, j, 0, a.C_in, true);
-    for (; j + 4 * kW <= j1; j += 4 * kW) tile<Vec, 1, 4>(a, 0, j, 0, a.C_in, true);
-    for (; j + kW <= j1; j += kW) tile<Vec, 1, 1>(a, 0, j, 0, a.C_in, true);
-    for (; j < j1; ++j) tile<Scalar, 1, 1>(a, 0, j, 0, a.C_in, true);
+    for (; j + kDecodeVecs * kW <= j1; j += kDecodeVecs * kW)
+        tile<Vec, 1, kDecodeVecs>(a, a.w + j, a.C_out, 0, j, 0, a.C_in, true);
+    for (; j + 4 * kW <= j1; j += 4 * kW) tile<Vec, 1, 4>(a, a.w + j, a.C_out, 0, j, 0, a.C_in, true);
+    for (; j + kW <= j1; j += kW) tile<Vec, 1, 1>(a, a.w + j, a.C_out, 0, j, 0, a.C_in, true);
+    for (; j < j1; ++j) tile<Scalar, 1, 1>(a, a.w + j, a.C_out, 0, j, 0, a.C_in, true);
 }
 
 // ---- matmul_transposed ----------------------------------------------------

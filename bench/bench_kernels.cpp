@@ -1,0 +1,126 @@
+// The kernels alone, at GPT-2-124M sizes: matrix-vector (decode) and
+// matrix-matrix (prefill) products, the logits product against wte, and a
+// STREAM-like read of the same bytes as the roofline reference.
+//
+//   build/release/bin/bench_kernels --benchmark_filter=Matvec
+//
+// Counters: GB_per_s (bytes of the weight matrix read per second) for the
+// memory-bound kernels, GFLOP_per_s for the compute-bound ones.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/attention.hpp"
+#include "kernels/matmul.hpp"
+#include "thread_pool.hpp"
+
+namespace {
+
+std::vector<float> random_vector(std::size_t n) {
+    std::mt19937 rng(42);
+    std::normal_distribution<float> dist(0.0f, 0.02f);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+// Sums a buffer larger than the caches: the read bandwidth a memory-bound
+// kernel can hope for (split over the pool like the kernels).
+void BM_StreamRead(benchmark::State& state) {
+    const std::size_t n = 256u << 20 >> 2;   // 256 MB of floats
+    const std::vector<float> data(n, 1.0f);
+    gpt2::ThreadPool pool(static_cast<int>(state.range(0)));
+    std::vector<double> sums(static_cast<std::size_t>(pool.size()) * 8, 0.0);
+    for (auto _ : state) {
+        pool.parallel_for(static_cast<std::int64_t>(n), 1024, [&](std::int64_t b, std::int64_t e, int t) {
+            float acc[16] = {};
+            for (std::int64_t i = b; i + 16 <= e; i += 16)
+                for (int k = 0; k < 16; ++k) acc[k] += data[static_cast<std::size_t>(i + k)];
+            double s = 0;
+            for (float a : acc) s += a;
+            sums[static_cast<std::size_t>(t) * 8] = s;
+        });
+        benchmark::DoNotOptimize(sums.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(n) * 4 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// x[1, C_in] · W[C_in, C_out]: decode's c_fc (768 → 3072) and c_proj (3072 → 768).
+void BM_Matvec(benchmark::State& state) {
+    const int C_in = static_cast<int>(state.range(0)), C_out = static_cast<int>(state.range(1));
+    gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
+    // Several matrices, cycled, so that W is not in cache (like 12 layers).
+    constexpr int kCopies = 8;
+    std::vector<std::vector<float>> w;
+    for (int i = 0; i < kCopies; ++i) w.push_back(random_vector(static_cast<std::size_t>(C_in) * C_out));
+    const auto x = random_vector(static_cast<std::size_t>(C_in));
+    const auto b = random_vector(static_cast<std::size_t>(C_out));
+    std::vector<float> out(static_cast<std::size_t>(C_out));
+    int i = 0;
+    for (auto _ : state) {
+        gpt2::kernels::matmul(out.data(), x.data(), w[static_cast<std::size_t>(i)].data(), b.data(), 1, C_in, C_out, pool);
+        i = (i + 1) % kCopies;
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(C_in) * C_out * 4 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The logits: x[1, 768] · wte[50257, 768]ᵀ.
+void BM_LogitsDecode(benchmark::State& state) {
+    const int C = 768, V = 50257;
+    gpt2::ThreadPool pool(static_cast<int>(state.range(0)));
+    const auto w = random_vector(static_cast<std::size_t>(V) * C);
+    const auto x = random_vector(static_cast<std::size_t>(C));
+    std::vector<float> out(static_cast<std::size_t>(V));
+    for (auto _ : state) {
+        gpt2::kernels::matmul_transposed(out.data(), x.data(), w.data(), 1, C, V, pool);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(V) * C * 4 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// x[T, C_in] · W[C_in, C_out] for prefill.
+void BM_Matmul(benchmark::State& state) {
+    const int T = static_cast<int>(state.range(0));
+    const int C_in = static_cast<int>(state.range(1)), C_out = static_cast<int>(state.range(2));
+    gpt2::ThreadPool pool(static_cast<int>(state.range(3)));
+    const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out);
+    const auto x = random_vector(static_cast<std::size_t>(T) * C_in);
+    std::vector<float> out(static_cast<std::size_t>(T) * C_out);
+    for (auto _ : state) {
+        gpt2::kernels::matmul(out.data(), x.data(), w.data(), nullptr, T, C_in, C_out, pool);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * C_in * C_out / 1e9,
+                                                       benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Causal attention of T new queries over a cache of pos0 + T rows (12 heads of 64).
+void BM_Attention(benchmark::State& state) {
+    const int T = static_cast<int>(state.range(0)), pos0 = static_cast<int>(state.range(1));
+    const int NH = 12, HS = 64, C = NH * HS;
+    gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
+    const auto q = random_vector(static_cast<std::size_t>(T) * C);
+    const auto k = random_vector(static_cast<std::size_t>(pos0 + T) * C);
+    const auto v = random_vector(static_cast<std::size_t>(pos0 + T) * C);
+    std::vector<float> out(static_cast<std::size_t>(T) * C);
+    for (auto _ : state) {
+        gpt2::kernels::attention(out.data(), C, q.data(), C, k.data(), v.data(), C, T, pos0, NH, HS, pool);
+        benchmark::DoNotOptimize(out.data());
+    }
+}
+
+}  // namespace
+
+BENCHMARK(BM_StreamRead)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Matvec)->ArgNames({"C_in", "C_out", "threads"})
+    ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
+BENCHMARK(BM_LogitsDecode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
+    ->ArgsProduct({{128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
+    ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();
