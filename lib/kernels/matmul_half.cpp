@@ -26,6 +26,8 @@ namespace {
 // A k-block of the prefill path (as kernels/matmul.cpp): a panel of columns
 // × kKBlock rows of w stays in L2 while the row tiles of x pass by.
 constexpr int kKBlock = 256;
+// Software prefetch distance of the decode path, in rows of w.
+constexpr int kPrefetchRows = 8;
 
 struct HalfArgs {
     float* out;
