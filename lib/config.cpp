@@ -136,12 +136,20 @@ Config load_config(const std::filesystem::path& path) {
 }
 
 std::string config_to_json(const Config& config) {
-    // The float epsilon is written in its shortest round-trip form (1e-05,
-    // not 9.99999974737875e-06) by going through to_chars(float).
+    // The float epsilon is written in its shortest form (1e-05, not
+    // 9.99999974737875e-06): to_chars(float) gives the shortest decimal that
+    // reads back as the same float; from_chars (locale-independent) turns it
+    // into the double the JSON writer prints. If reading that double back as
+    // a float ever differed (double rounding), the exact widened value is used.
+    const float eps = config.layer_norm_epsilon;
+    double epsilon = static_cast<double>(eps);
     char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, config.layer_norm_epsilon);
-    double epsilon = ec == std::errc() ? std::strtod(std::string(buf, end).c_str(), nullptr)
-                                       : static_cast<double>(config.layer_norm_epsilon);
+    if (auto [end, ec] = std::to_chars(buf, buf + sizeof buf, eps); ec == std::errc()) {
+        double shortest = 0;
+        if (auto [p, ec2] = std::from_chars(buf, end, shortest); ec2 == std::errc() && p == end &&
+                                                                  static_cast<float>(shortest) == eps)
+            epsilon = shortest;
+    }
     nlohmann::ordered_json j = {
         {"activation_function", config.activation_function},
         {"architectures", {"GPT2LMHeadModel"}},
