@@ -18,5 +18,6 @@ void add_logits_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_make_model_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 }  // namespace gpt2::cli

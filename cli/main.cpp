@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     gpt2::cli::add_info_command(app);
     gpt2::cli::add_bench_command(app);
     gpt2::cli::add_make_model_command(app);
+    gpt2::cli::add_convert_command(app);
     app.parse_complete_callback([&] {
         spdlog::set_level(verbosity >= 2 ? spdlog::level::debug
                           : verbosity == 1 ? spdlog::level::info

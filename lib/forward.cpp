@@ -6,7 +6,7 @@
 #include "kernels/attention.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/layer_norm.hpp"
-#include "kernels/matmul.hpp"
+#include "kernels/linear.hpp"
 #include "kernels/residual.hpp"
 #include "thread_pool.hpp"
 
@@ -22,13 +22,14 @@ void report(const Context& ctx, const char* name, int layer, int pos0, int T, in
                                std::span<const float>(data, static_cast<std::size_t>(T) * width)});
 }
 
-// x[t] = wte[ids[t]] + wpe[pos0 + t].   x: [T, C]
-void embed(float* x, const std::int32_t* ids, int T, int pos0, const Weights& w, int C) {
+// x[t] = wte[ids[t]] + wpe[pos0 + t].   x: [T, C]; tmp: [C] scratch.
+// The rows are fetched in F32 whatever the weight format (weights.hpp).
+void embed(float* x, float* tmp, const std::int32_t* ids, int T, int pos0, const Weights& w, int C) {
     for (int t = 0; t < T; ++t) {
-        const float* te = w.wte.f32() + static_cast<int64_t>(ids[t]) * C;
-        const float* pe = w.wpe.f32() + static_cast<int64_t>(pos0 + t) * C;
         float* xt = x + static_cast<int64_t>(t) * C;
-        for (int c = 0; c < C; ++c) xt[c] = te[c] + pe[c];
+        kernels::weight_row(xt, w.wte, ids[t]);
+        kernels::weight_row(tmp, w.wpe, pos0 + t);
+        for (int c = 0; c < C; ++c) xt[c] = xt[c] + tmp[c];
     }
 }
 
@@ -46,8 +47,7 @@ void attention_block(const Context& ctx, const LayerWeights& lw, int layer, int 
     report(ctx, "ln_1", layer, pos0, T, C, s.ln.data());
 
     // qkv: [T, 3C] = q | k | v along the columns (c_attn's output order).
-    kernels::matmul(s.qkv.data(), s.ln.data(), lw.attn_c_attn_weight.f32(), lw.attn_c_attn_bias.f32(), T, C, 3 * C,
-                    ctx.pool);
+    kernels::linear(s.qkv.data(), s.ln.data(), lw.attn_c_attn_weight, lw.attn_c_attn_bias.f32(), T, ctx.pool);
     report(ctx, "qkv", layer, pos0, T, 3 * C, s.qkv.data());
     for (int t = 0; t < T; ++t) {
         const float* row = s.qkv.data() + static_cast<int64_t>(t) * 3 * C;
@@ -59,8 +59,7 @@ void attention_block(const Context& ctx, const LayerWeights& lw, int layer, int 
                        cfg.head_dim(), ctx.pool);
     report(ctx, "attention", layer, pos0, T, C, s.att.data());
 
-    kernels::matmul(s.proj.data(), s.att.data(), lw.attn_c_proj_weight.f32(), lw.attn_c_proj_bias.f32(), T, C, C,
-                    ctx.pool);
+    kernels::linear(s.proj.data(), s.att.data(), lw.attn_c_proj_weight, lw.attn_c_proj_bias.f32(), T, ctx.pool);
     report(ctx, "attn_proj", layer, pos0, T, C, s.proj.data());
 
     kernels::residual_add(s.x.data(), s.proj.data(), static_cast<int64_t>(T) * C);
@@ -77,13 +76,11 @@ void mlp_block(const Context& ctx, const LayerWeights& lw, int layer, int T, int
                         cfg.layer_norm_epsilon);
     report(ctx, "ln_2", layer, pos0, T, C, s.ln.data());
 
-    kernels::matmul(s.fc.data(), s.ln.data(), lw.mlp_c_fc_weight.f32(), lw.mlp_c_fc_bias.f32(), T, C, 4 * C,
-                    ctx.pool);
+    kernels::linear(s.fc.data(), s.ln.data(), lw.mlp_c_fc_weight, lw.mlp_c_fc_bias.f32(), T, ctx.pool);
     kernels::gelu(s.fc.data(), s.fc.data(), static_cast<int64_t>(T) * 4 * C, ctx.pool);
     report(ctx, "mlp_gelu", layer, pos0, T, 4 * C, s.fc.data());
 
-    kernels::matmul(s.proj.data(), s.fc.data(), lw.mlp_c_proj_weight.f32(), lw.mlp_c_proj_bias.f32(), T, 4 * C, C,
-                    ctx.pool);
+    kernels::linear(s.proj.data(), s.fc.data(), lw.mlp_c_proj_weight, lw.mlp_c_proj_bias.f32(), T, ctx.pool);
     report(ctx, "mlp_proj", layer, pos0, T, C, s.proj.data());
 
     kernels::residual_add(s.x.data(), s.proj.data(), static_cast<int64_t>(T) * C);
@@ -113,7 +110,7 @@ void run(const Context& ctx, const std::int32_t* ids, int T, int pos0, Logits wh
     Scratch& s = ctx.scratch;
     s.reserve_rows(T, C);
 
-    embed(s.x.data(), ids, T, pos0, w, C);
+    embed(s.x.data(), s.ln.data(), ids, T, pos0, w, C);
     report(ctx, "embedding", -1, pos0, T, C, s.x.data());
 
     for (int layer = 0; layer < cfg.n_layer; ++layer) {
@@ -131,7 +128,7 @@ void run(const Context& ctx, const std::int32_t* ids, int T, int pos0, Logits wh
                         cfg.layer_norm_epsilon);
     report(ctx, "ln_f", cfg.n_layer, pos0 + first, rows, C, s.ln.data());
 
-    kernels::matmul_transposed(logits, s.ln.data(), w.wte.f32(), rows, C, V, ctx.pool);
+    kernels::linear_transposed(logits, s.ln.data(), w.wte, rows, ctx.pool);
     report(ctx, "logits", cfg.n_layer, pos0 + first, rows, V, logits);
 }
 

@@ -15,6 +15,8 @@ namespace gpt2 {
 namespace {
 
 constexpr std::string_view kPrefix = "transformer.";
+constexpr std::string_view kQ8Suffix = ".q8";
+constexpr std::string_view kScaleSuffix = ".scale";
 
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -32,6 +34,13 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
     return s + "]";
 }
 
+// The int8 shape of a q8 matrix: rows are outputs. Conv1D weights [in, out]
+// are stored transposed; wte [V, C] (the tied output projection) as it is.
+std::vector<std::int64_t> q8_shape(const TensorSpec& spec) {
+    if (spec.name == "wte.weight") return spec.shape;
+    return {spec.shape[1], spec.shape[0]};
+}
+
 }  // namespace
 
 struct Model::Impl {
@@ -39,7 +48,8 @@ struct Model::Impl {
     Config config;
     SafetensorsFile file;
     Weights weights;
-    // F32 copies of 16-bit (or misaligned F32) tensors, made once at load.
+    // F32 copies of 1-D 16-bit tensors (LayerNorm parameters, biases) and of
+    // misaligned tensors, made once at load.
     std::vector<std::unique_ptr<float[]>> converted;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
@@ -66,6 +76,7 @@ Model Model::load(const std::filesystem::path& dir) {
     std::map<std::string, std::size_t, std::less<>> row_of;
     for (std::size_t i = 0; i < slots.size(); ++i) row_of.emplace(slots[i].spec.name, i);
     std::vector<const TensorView*> found(slots.size(), nullptr);
+    std::vector<const TensorView*> found_scale(slots.size(), nullptr);
     std::vector<std::string> problems;
     const Config& c = impl->config;
     for (const TensorView& t : impl->file.tensors()) {
@@ -82,18 +93,30 @@ Model Model::load(const std::filesystem::path& dir) {
             }
             continue;
         }
+        // q8 matrices come as two tensors: "<name>.q8" (I8) and "<name>.scale" (F32).
+        const bool is_q8 = ends_with(name, kQ8Suffix);
+        const bool is_scale = ends_with(name, kScaleSuffix);
+        if (is_q8) name.remove_suffix(kQ8Suffix.size());
+        if (is_scale) name.remove_suffix(kScaleSuffix.size());
         auto it = row_of.find(name);
         if (it == row_of.end()) {
             problems.push_back("unexpected tensor '" + t.name + "' (not part of a GPT-2 with n_layer=" +
                                std::to_string(c.n_layer) + ")");
             continue;
         }
-        if (found[it->second] != nullptr) {
-            problems.push_back("tensor '" + slots[it->second].spec.name + "' appears twice ('" +
-                               found[it->second]->name + "' and '" + t.name + "')");
+        std::vector<const TensorView*>& where = is_scale ? found_scale : found;
+        if (where[it->second] != nullptr) {
+            problems.push_back("tensor '" + slots[it->second].spec.name + (is_scale ? std::string(kScaleSuffix) : "") +
+                               "' appears twice ('" + where[it->second]->name + "' and '" + t.name + "')");
             continue;
         }
-        found[it->second] = &t;
+        where[it->second] = &t;
+        if (is_q8 != (t.dtype == DType::kI8) && !is_scale) {
+            problems.push_back("tensor '" + t.name + "' has " +
+                               (is_q8 ? "dtype " + t.dtype_name + " (a '.q8' tensor must be I8)"
+                                      : "unsupported dtype I8 (I8 data must be a q8 matrix named '" +
+                                            std::string(name) + ".q8' with '" + std::string(name) + ".scale')"));
+        }
     }
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const TensorSpec& spec = slots[i].spec;
@@ -106,9 +129,39 @@ Model Model::load(const std::filesystem::path& dir) {
             problems.push_back("tensor '" + t->name + "' has unsupported dtype " + t->dtype_name +
                                " (expected F32, F16 or BF16)");
         }
-        if (t->shape != spec.shape) {
-            problems.push_back("tensor '" + t->name + "' has shape " + shape_string(t->shape) + ", expected " +
-                               shape_string(spec.shape));
+        const TensorView* scale = found_scale[i];
+        if (t->dtype == DType::kI8 && !ends_with(t->name, kQ8Suffix)) continue;   // reported above
+        if (t->dtype != DType::kI8) {
+            if (scale != nullptr) problems.push_back("tensor '" + scale->name + "' belongs to no q8 matrix");
+            if (t->shape != spec.shape) {
+                problems.push_back("tensor '" + t->name + "' has shape " + shape_string(t->shape) + ", expected " +
+                                   shape_string(spec.shape));
+            }
+            continue;
+        }
+        // q8: rows are outputs ([N, K]); one F32 scale per block of K.
+        const bool quantizable = slots[i].role == TensorRole::kMatrix && spec.name != "wpe.weight";
+        if (!quantizable) {
+            problems.push_back("tensor '" + t->name + "': only the matrices other than wpe may be q8");
+            continue;
+        }
+        const std::vector<std::int64_t> q_shape = q8_shape(spec);
+        if (t->shape != q_shape) {
+            problems.push_back("q8 tensor '" + t->name + "' has shape " + shape_string(t->shape) + ", expected " +
+                               shape_string(q_shape) + " (rows = outputs)");
+        }
+        if (q_shape[1] % kQ8BlockSize != 0) {
+            problems.push_back("q8 tensor '" + t->name + "': " + std::to_string(q_shape[1]) +
+                               " inputs are not a multiple of the block size " + std::to_string(kQ8BlockSize));
+            continue;
+        }
+        const std::vector<std::int64_t> s_shape{q_shape[0], q_shape[1] / kQ8BlockSize};
+        if (scale == nullptr) {
+            problems.push_back("missing tensor '" + spec.name + ".scale' " + shape_string(s_shape) + " for '" +
+                               t->name + "'");
+        } else if (scale->dtype != DType::kF32 || scale->shape != s_shape) {
+            problems.push_back("tensor '" + scale->name + "' is " + scale->dtype_name + " " +
+                               shape_string(scale->shape) + ", expected F32 " + shape_string(s_shape));
         }
     }
     if (!problems.empty()) {
@@ -120,44 +173,54 @@ Model Model::load(const std::filesystem::path& dir) {
         throw Error(msg);
     }
 
-    // Bind the fields. F32 is used in place (zero copy: nothing is read);
-    // 16-bit tensors are widened once into storage the Model owns.
+    // Bind the fields. F32, 16-bit and q8 matrices are used in place (zero
+    // copy: nothing is read); 1-D 16-bit tensors (LayerNorm parameters and
+    // biases, a few KB) are widened once into storage the Model owns, so
+    // that only the matrix kernels deal with formats.
     impl->dtype = found[0]->dtype;   // wte: the checkpoint's storage dtype
     std::size_t converted_bytes = 0;
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-        const TensorView& t = *found[i];
-        WeightTensor& w = *slots[i].field;
-        const auto n = static_cast<std::size_t>(t.numel());
-        impl->parameter_count += static_cast<std::int64_t>(n);
-        w.dtype = DType::kF32;
-        const bool aligned = reinterpret_cast<std::uintptr_t>(t.data) % alignof(float) == 0;
-        if (t.dtype == DType::kF32 && aligned) {
-            w.data = t.data;
-            continue;
-        }
+    const auto widen = [&](const TensorView& t, std::size_t n) {
         auto storage = std::unique_ptr<float[]>(new float[n]);
         if (t.dtype == DType::kF32) {
             std::memcpy(storage.get(), t.data, n * sizeof(float));
         } else {
             // 16-bit data may be misaligned only in files written without
-            // header padding; copy through memcpy-sized chunks in that case.
-            std::vector<std::uint16_t> tmp;
-            const std::uint16_t* src = nullptr;
-            if (reinterpret_cast<std::uintptr_t>(t.data) % alignof(std::uint16_t) == 0) {
-                src = reinterpret_cast<const std::uint16_t*>(t.data);
-            } else {
-                tmp.resize(n);
-                std::memcpy(tmp.data(), t.data, n * sizeof(std::uint16_t));
-                src = tmp.data();
-            }
-            if (t.dtype == DType::kF16) numeric::f16_to_f32(src, storage.get(), n);
-            else numeric::bf16_to_f32(src, storage.get(), n);
+            // header padding; copy it to aligned storage first then.
+            std::vector<std::uint16_t> tmp(n);
+            std::memcpy(tmp.data(), t.data, n * sizeof(std::uint16_t));
+            if (t.dtype == DType::kF16) numeric::f16_to_f32(tmp.data(), storage.get(), n);
+            else numeric::bf16_to_f32(tmp.data(), storage.get(), n);
         }
         converted_bytes += n * sizeof(float);
-        w.data = storage.get();
+        const float* p = storage.get();
         impl->converted.push_back(std::move(storage));
+        return p;
+    };
+    const auto aligned = [](const void* p, std::size_t a) { return reinterpret_cast<std::uintptr_t>(p) % a == 0; };
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        const TensorView& t = *found[i];
+        WeightTensor& w = *slots[i].field;
+        const auto n = static_cast<std::size_t>(t.numel());
+        impl->parameter_count += static_cast<std::int64_t>(n);
+        const bool matrix = slots[i].role == TensorRole::kMatrix;
+        if (t.dtype == DType::kI8) {
+            const TensorView& s = *found_scale[i];
+            w.dtype = DType::kI8;
+            w.data = t.data;
+            w.scales = aligned(s.data, alignof(float)) ? reinterpret_cast<const float*>(s.data)
+                                                       : widen(s, static_cast<std::size_t>(s.numel()));
+        } else if (t.dtype == DType::kF32 && aligned(t.data, alignof(float))) {
+            w.dtype = DType::kF32;
+            w.data = t.data;
+        } else if (t.dtype != DType::kF32 && matrix && aligned(t.data, alignof(std::uint16_t))) {
+            w.dtype = t.dtype;
+            w.data = t.data;
+        } else {
+            w.dtype = DType::kF32;
+            w.data = widen(t, n);
+        }
     }
-    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes converted to F32)", dir.string(),
+    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32)", dir.string(),
                  slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes);
     return Model(std::move(impl));
 }

@@ -89,7 +89,7 @@ RandomModelSpec random_model_preset(const std::string& name) {
 void write_random_model(const std::filesystem::path& dir, const RandomModelSpec& spec,
                         const std::filesystem::path& tokenizer_dir) {
     spec.config.validate("random model spec");
-    if (spec.dtype == DType::kUnsupported) throw Error("random model spec: dtype must be F32, F16 or BF16");
+    if (spec.dtype != DType::kF32 && spec.dtype != DType::kF16 && spec.dtype != DType::kBF16) throw Error("random model spec: dtype must be F32, F16 or BF16");
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error("cannot create directory '" + dir.string() + "': " + ec.message());

@@ -24,6 +24,15 @@ void check_f32(const WeightTensor& t, const char* what) {
                     ")");
 }
 
+// Matrices may be F32, F16, BF16 or q8 (see weights.hpp); wpe is not q8.
+void check_matrix(const WeightTensor& t, const char* what, bool q8_allowed) {
+    const bool ok = t.dtype == DType::kF32 || t.dtype == DType::kF16 || t.dtype == DType::kBF16 ||
+                    (q8_allowed && t.dtype == DType::kI8 && t.scales != nullptr);
+    if (!ok || t.data == nullptr)
+        throw Error(std::string("session: weight ") + what + " has an unsupported format (" + dtype_name(t.dtype) +
+                    ")");
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -90,16 +99,17 @@ Session::Session(const Model& model, SessionOptions options) {
     if (options.n_threads < 0)
         throw Error("session: n_threads must be ≥ 0 (0 = all cores), got " + std::to_string(options.n_threads));
     const Weights& w = model.weights();
-    check_f32(w.wte, "wte");
-    check_f32(w.wpe, "wpe");
+    check_matrix(w.wte, "wte", true);
+    check_matrix(w.wpe, "wpe", false);
     check_f32(w.ln_f_weight, "ln_f.weight");
     check_f32(w.ln_f_bias, "ln_f.bias");
     for (const LayerWeights& lw : w.layers) {
-        for (const WeightTensor* t : {&lw.ln_1_weight, &lw.ln_1_bias, &lw.attn_c_attn_weight, &lw.attn_c_attn_bias,
-                                      &lw.attn_c_proj_weight, &lw.attn_c_proj_bias, &lw.ln_2_weight, &lw.ln_2_bias,
-                                      &lw.mlp_c_fc_weight, &lw.mlp_c_fc_bias, &lw.mlp_c_proj_weight,
-                                      &lw.mlp_c_proj_bias})
+        for (const WeightTensor* t : {&lw.ln_1_weight, &lw.ln_1_bias, &lw.attn_c_attn_bias, &lw.attn_c_proj_bias,
+                                      &lw.ln_2_weight, &lw.ln_2_bias, &lw.mlp_c_fc_bias, &lw.mlp_c_proj_bias})
             check_f32(*t, "of a block");
+        for (const WeightTensor* t :
+             {&lw.attn_c_attn_weight, &lw.attn_c_proj_weight, &lw.mlp_c_fc_weight, &lw.mlp_c_proj_weight})
+            check_matrix(*t, "of a block", true);
     }
     const int max_tokens = options.max_tokens == 0 ? cfg.n_ctx : options.max_tokens;
     impl_ = std::make_unique<Impl>(model, max_tokens, options.n_threads);

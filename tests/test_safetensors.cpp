@@ -183,16 +183,27 @@ TEST(SafetensorsMalformed, UnknownDtypeRejectedAtOpen) {
 }
 
 TEST(SafetensorsMalformed, UnsupportedDtypeReportedByNameWhenUsed) {
-    // I8 and F64 are real safetensors dtypes: the file opens (sizes are
+    // U8 and F64 are real safetensors dtypes: the file opens (sizes are
     // checked), but reading the data as a float type names the dtype.
-    auto bytes = image(R"({"q": {"dtype": "I8", "shape": [8], "data_offsets": [0, 8]},)"
+    auto bytes = image(R"({"q": {"dtype": "U8", "shape": [8], "data_offsets": [0, 8]},)"
                        R"( "d": {"dtype": "F64", "shape": [1], "data_offsets": [8, 16]}})", 16);
     SafetensorsFile f = SafetensorsFile::from_bytes(bytes, "mem");
     EXPECT_EQ(f.at("q").dtype, DType::kUnsupported);
-    EXPECT_EQ(f.at("q").dtype_name, "I8");
-    expect_error([&] { (void)f.at("q").as<float>(); }, {"tensor 'q'", "has dtype I8", "cannot be read as F32"});
+    EXPECT_EQ(f.at("q").dtype_name, "U8");
+    expect_error([&] { (void)f.at("q").as<float>(); }, {"tensor 'q'", "has dtype U8", "cannot be read as F32"});
     expect_error([&] { (void)f.at("d").as<std::uint16_t>(); }, {"tensor 'd'", "has dtype F64"});
-    // Size is still validated for them: 8 x I8 is 8 bytes, not 4.
+    // Size is still validated for them: 8 x U8 is 8 bytes, not 4.
+    expect_open_error(image(R"({"q": {"dtype": "U8", "shape": [8], "data_offsets": [0, 4]}})", 4),
+                      {"tensor 'q'", "needs 8 bytes", "span 4 bytes"});
+}
+
+TEST(SafetensorsMalformed, I8IsKnownForQuantizedData) {
+    // I8 holds the data of q8 matrices: typed access as int8 only.
+    auto bytes = image(R"({"q": {"dtype": "I8", "shape": [8], "data_offsets": [0, 8]}})", 8);
+    SafetensorsFile f = SafetensorsFile::from_bytes(bytes, "mem");
+    EXPECT_EQ(f.at("q").dtype, DType::kI8);
+    EXPECT_NE(f.at("q").as<std::int8_t>(), nullptr);
+    expect_error([&] { (void)f.at("q").as<float>(); }, {"tensor 'q'", "has dtype I8", "cannot be read as F32"});
     expect_open_error(image(R"({"q": {"dtype": "I8", "shape": [8], "data_offsets": [0, 4]}})", 4),
                       {"tensor 'q'", "needs 8 bytes", "span 4 bytes"});
 }

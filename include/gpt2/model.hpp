@@ -4,14 +4,16 @@
 //   gpt2::Model model = gpt2::Model::load("models/kjv-small");
 //   gpt2::Session session(model, {.max_tokens = 256});
 //
-// Ownership and threads: the Model owns the memory map of model.safetensors
-// (F32 tensors are used in place, zero copy: load() reads only the header)
-// and the F32 copies of F16/BF16 tensors, which load() widens once. Every
-// WeightTensor in weights() therefore has dtype kF32 and points at F32 data;
-// dtype() still reports what the checkpoint stores. Pointers stay valid when
-// the Model is moved. The Model is const after load and may be shared by any
-// number of Sessions and threads. It is movable, not copyable. It must
-// outlive every Session made from it.
+// Ownership and threads: the Model owns the memory map of model.safetensors.
+// Matrices (wte, wpe and the four per block) are used in place, zero copy,
+// in the format the file stores: F32, F16, BF16, or q8 (int8 + per-block F32
+// scales, written by gpt2::convert_model; see weights.hpp for the layout);
+// load() reads only the header. 1-D tensors (LayerNorm parameters, biases)
+// are F32 in memory: 16-bit ones are widened once into storage the Model
+// owns. dtype() reports what the checkpoint stores its wte in. Pointers stay
+// valid when the Model is moved. The Model is const after load and may be
+// shared by any number of Sessions and threads. It is movable, not
+// copyable. It must outlive every Session made from it.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -39,7 +41,8 @@ std::vector<TensorSpec> checkpoint_tensor_specs(const Config& config);
 class Model {
 public:
     // Reads DIR/config.json and DIR/model.safetensors. Accepts names with or
-    // without the "transformer." prefix, ignores attn.bias/attn.masked_bias
+    // without the "transformer." prefix (q8 matrices as "<name>.q8" I8 +
+    // "<name>.scale" F32), ignores attn.bias/attn.masked_bias
     // buffers, ties the output projection to wte (an "lm_head.weight" in the
     // file must have wte's shape [V, C]; its values are not read). Throws
     // gpt2::Error listing *all* problems at once: missing tensors, wrong
@@ -59,8 +62,8 @@ public:
     const std::filesystem::path& dir() const;
     // Number of parameters (the tied output projection counted once).
     std::int64_t parameter_count() const;
-    // The dtype the checkpoint stores its matrices in (that of wte.weight);
-    // the weights themselves are F32 in memory (see above).
+    // The dtype the checkpoint stores its matrices in (that of wte.weight;
+    // kI8 for a q8 checkpoint).
     DType dtype() const;
 
 private:

@@ -26,21 +26,22 @@
 
 namespace gpt2 {
 
-// Element types. Known ones can be computed with. The other dtypes the
-// safetensors format defines (BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, I32,
+// Element types. Known ones can be computed with (kI8 only as the data of a
+// q8 block-quantized matrix, see model.hpp). The other dtypes the
+// safetensors format defines (BOOL, U8, F8_E5M2, F8_E4M3, I16, U16, I32,
 // U32, F64, I64, U64) are still size-checked at open but kept as
 // kUnsupported with their name, and using such a tensor's data is an error
 // that names the dtype (never a silent misread). A dtype string the format
 // does not define at all is rejected at open (its size is unknown, so the
 // entry cannot be validated).
-enum class DType { kF32, kF16, kBF16, kUnsupported };
+enum class DType { kF32, kF16, kBF16, kI8, kUnsupported };
 
-// "F32", "F16", "BF16" ("unsupported" for kUnsupported).
+// "F32", "F16", "BF16", "I8" ("unsupported" for kUnsupported).
 const char* dtype_name(DType dtype);
-// Bytes per element of a known dtype (4, 2, 2); throws gpt2::Error for
+// Bytes per element of a known dtype (4, 2, 2, 1); throws gpt2::Error for
 // kUnsupported.
 std::size_t dtype_size(DType dtype);
-// Parses "F32"/"F16"/"BF16" (case-sensitive, as in the format); throws
+// Parses "F32"/"F16"/"BF16"/"I8" (case-sensitive, as in the format); throws
 // gpt2::Error for anything else.
 DType parse_dtype(const std::string& name);
 
@@ -55,13 +56,14 @@ struct TensorView {
 
     std::int64_t numel() const;
     // Typed access; throws gpt2::Error naming the tensor if the dtype differs
-    // (float ↔ kF32, std::uint16_t ↔ kF16 or kBF16; an unsupported dtype is
+    // (float ↔ kF32, std::uint16_t ↔ kF16 or kBF16, std::int8_t ↔ kI8; an unsupported dtype is
     // named in the message) or if the data is not aligned for T (only
     // possible in files whose writer did not pad the header).
     template <typename T> const T* as() const;
 };
 extern template const float* TensorView::as<float>() const;
 extern template const std::uint16_t* TensorView::as<std::uint16_t>() const;
+extern template const std::int8_t* TensorView::as<std::int8_t>() const;
 
 class SafetensorsFile {
 public:

@@ -5,8 +5,18 @@
 // Matrices keep the Hugging Face (Conv1D) layout [in, out], row-major.
 // A WeightTensor is a view: its bytes live in the memory-mapped safetensors
 // file or in storage owned by the Model (see model.hpp); it never owns.
-// Today a loaded Model's tensors are always F32 (16-bit checkpoints are
-// widened at load); `dtype` exists so native 16-bit kernels can come later.
+//
+// Formats of a loaded tensor (`dtype`):
+// - kF32: float, `shape` row-major (every 1-D tensor — LayerNorm parameters,
+//   biases — is kF32 in memory whatever the checkpoint stores).
+// - kF16 / kBF16: the checkpoint's 16-bit matrix used in place, `shape`
+//   row-major; kernels widen it in registers.
+// - kI8: a q8 block-quantized matrix (written by `gpt2 convert --dtype q8`):
+//   `data` is int8 [N, K] with rows = outputs and `scales` float
+//   [N, K / kQ8BlockSize], value[n, k] = data[n, k] · scales[n, k / 32].
+//   For a Conv1D weight (logical `shape` [in, out] = [K, N]) the int8 rows
+//   are its columns (the transpose); for wte (logical [V, C]) they are its
+//   rows. `shape` stays the logical checkpoint shape.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -16,13 +26,19 @@
 
 namespace gpt2 {
 
+// Inputs per q8 block (one scale per block per output row).
+inline constexpr int kQ8BlockSize = 32;
+
 struct WeightTensor {
     DType dtype = DType::kF32;
     const void* data = nullptr;
     std::array<std::int64_t, 2> shape{0, 0};  // 1-D tensors: {n, 1}
+    const float* scales = nullptr;            // kI8 only
 
     std::int64_t numel() const { return shape[0] * shape[1]; }
     const float* f32() const { return static_cast<const float*>(data); }
+    const std::uint16_t* u16() const { return static_cast<const std::uint16_t*>(data); }
+    const std::int8_t* i8() const { return static_cast<const std::int8_t*>(data); }
 };
 
 struct LayerWeights {

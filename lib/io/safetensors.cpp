@@ -66,6 +66,7 @@ const char* dtype_name(DType dtype) {
         case DType::kF32: return "F32";
         case DType::kF16: return "F16";
         case DType::kBF16: return "BF16";
+        case DType::kI8: return "I8";
         case DType::kUnsupported: break;
     }
     return "unsupported";
@@ -76,6 +77,7 @@ std::size_t dtype_size(DType dtype) {
         case DType::kF32: return 4;
         case DType::kF16: return 2;
         case DType::kBF16: return 2;
+        case DType::kI8: return 1;
         case DType::kUnsupported: break;
     }
     throw Error("dtype_size: an unsupported dtype has no element size here");
@@ -85,7 +87,8 @@ DType parse_dtype(const std::string& name) {
     if (name == "F32") return DType::kF32;
     if (name == "F16") return DType::kF16;
     if (name == "BF16") return DType::kBF16;
-    throw Error("unsupported dtype '" + name + "' (expected F32, F16 or BF16)");
+    if (name == "I8") return DType::kI8;
+    throw Error("unsupported dtype '" + name + "' (expected F32, F16, BF16 or I8)");
 }
 
 std::int64_t TensorView::numel() const {
@@ -96,12 +99,13 @@ std::int64_t TensorView::numel() const {
 
 template <typename T>
 const T* TensorView::as() const {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, std::uint16_t>);
-    const bool ok = std::is_same_v<T, float> ? dtype == DType::kF32
-                                             : (dtype == DType::kF16 || dtype == DType::kBF16);
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, std::uint16_t> || std::is_same_v<T, std::int8_t>);
+    const bool ok = std::is_same_v<T, float>           ? dtype == DType::kF32
+                    : std::is_same_v<T, std::int8_t> ? dtype == DType::kI8
+                                                       : (dtype == DType::kF16 || dtype == DType::kBF16);
     if (!ok) {
         throw Error("tensor '" + name + "': has dtype " + dtype_name + ", cannot be read as " +
-                    (std::is_same_v<T, float> ? "F32" : "F16/BF16"));
+                    (std::is_same_v<T, float> ? "F32" : std::is_same_v<T, std::int8_t> ? "I8" : "F16/BF16"));
     }
     if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0) {
         throw Error("tensor '" + name + "': data at file offset " + std::to_string(file_offset) +
@@ -111,6 +115,7 @@ const T* TensorView::as() const {
 }
 template const float* TensorView::as<float>() const;
 template const std::uint16_t* TensorView::as<std::uint16_t>() const;
+template const std::int8_t* TensorView::as<std::int8_t>() const;
 
 struct SafetensorsFile::Impl {
     std::filesystem::path path;
@@ -146,11 +151,12 @@ TensorView SafetensorsFile::Impl::parse_entry(const std::string& name, const nlo
     std::optional<std::size_t> elem = format_dtype_size(view.dtype_name);
     if (!elem) {
         fail_tensor(name, "unknown dtype '" + view.dtype_name +
-                              "' (not a safetensors dtype; this engine computes with F32, F16, BF16)");
+                              "' (not a safetensors dtype; this engine computes with F32, F16, BF16, I8)");
     }
     view.dtype = (view.dtype_name == "F32")    ? DType::kF32
                  : (view.dtype_name == "F16")  ? DType::kF16
                  : (view.dtype_name == "BF16") ? DType::kBF16
+                 : (view.dtype_name == "I8")   ? DType::kI8
                                                 : DType::kUnsupported;
 
     const auto& shape = entry["shape"];

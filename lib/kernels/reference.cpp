@@ -5,6 +5,8 @@
 #include <numbers>
 #include <vector>
 
+#include "numeric/half.hpp"
+
 namespace gpt2::kernels::reference {
 
 void layer_norm(float* out, const float* x, const float* weight, const float* bias, int T, int C, float eps) {
@@ -93,6 +95,54 @@ void softmax(float* out, const float* x, int n) {
 
 void residual_add(float* x, const float* y, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+namespace {
+float widen(std::uint16_t bits, bool bf16) { return bf16 ? numeric::bf16_to_f32(bits) : numeric::f16_to_f32(bits); }
+}  // namespace
+
+void matmul_half(float* out, const float* x, const std::uint16_t* w, bool bf16, const float* bias, int T, int C_in,
+                 int C_out) {
+    for (int t = 0; t < T; ++t) {
+        for (int j = 0; j < C_out; ++j) {
+            double acc = bias ? bias[j] : 0.0;
+            for (int i = 0; i < C_in; ++i)
+                acc += static_cast<double>(x[static_cast<std::int64_t>(t) * C_in + i]) *
+                       widen(w[static_cast<std::int64_t>(i) * C_out + j], bf16);
+            out[static_cast<std::int64_t>(t) * C_out + j] = static_cast<float>(acc);
+        }
+    }
+}
+
+void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, bool bf16, int T, int C, int N) {
+    for (int t = 0; t < T; ++t) {
+        for (int n = 0; n < N; ++n) {
+            double acc = 0.0;
+            for (int c = 0; c < C; ++c)
+                acc += static_cast<double>(x[static_cast<std::int64_t>(t) * C + c]) *
+                       widen(w[static_cast<std::int64_t>(n) * C + c], bf16);
+            out[static_cast<std::int64_t>(t) * N + n] = static_cast<float>(acc);
+        }
+    }
+}
+
+void matmul_q8(float* out, const std::int8_t* xq, const float* xs, const std::int8_t* wq, const float* ws,
+               const float* bias, int T, int K, int N) {
+    constexpr int kBlock = 32;
+    const int n_blocks = K / kBlock;
+    for (int t = 0; t < T; ++t) {
+        for (int n = 0; n < N; ++n) {
+            double acc = bias ? bias[n] : 0.0;
+            for (int b = 0; b < n_blocks; ++b) {
+                double block = 0.0;
+                for (int k = b * kBlock; k < (b + 1) * kBlock; ++k)
+                    block += static_cast<double>(xq[static_cast<std::int64_t>(t) * K + k]) *
+                             wq[static_cast<std::int64_t>(n) * K + k];
+                acc += block * xs[static_cast<std::int64_t>(t) * n_blocks + b] * ws[static_cast<std::int64_t>(n) * n_blocks + b];
+            }
+            out[static_cast<std::int64_t>(t) * N + n] = static_cast<float>(acc);
+        }
+    }
 }
 
 }  // namespace gpt2::kernels::reference

@@ -24,4 +24,15 @@ void softmax(float* out, const float* x, int n);
 // x += y.
 void residual_add(float* x, const float* y, std::int64_t n);
 
+// Weight formats (matmul_half.hpp, matmul_q8.hpp): each weight widened or
+// dequantized one element at a time, double accumulators.
+// matmul with w [C_in, C_out] 16-bit (bf16: BF16, else F16).
+void matmul_half(float* out, const float* x, const std::uint16_t* w, bool bf16, const float* bias, int T, int C_in,
+                 int C_out);
+// matmul_transposed with w [N, C] 16-bit.
+void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, bool bf16, int T, int C, int N);
+// out [T, N] = bias + Σ_b xs[t,b]·ws[n,b]·Σ_{k in b} xq[t,k]·wq[n,k], blocks of 32.
+void matmul_q8(float* out, const std::int8_t* xq, const float* xs, const std::int8_t* wq, const float* ws,
+               const float* bias, int T, int K, int N);
+
 }  // namespace gpt2::kernels::reference

@@ -1,0 +1,82 @@
+#include "kernels/linear.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "gpt2/error.hpp"
+#include "kernels/matmul.hpp"
+#include "kernels/matmul_half.hpp"
+#include "kernels/matmul_q8.hpp"
+
+namespace gpt2::kernels {
+
+namespace {
+
+static_assert(kQ8Block == kQ8BlockSize, "the kernels' block is the format's block");
+
+// Quantized activations of the calling thread, grown as needed (never shrunk)
+// so a decode step allocates nothing.
+struct Q8Scratch {
+    std::vector<std::int8_t> q;
+    std::vector<float> scales;
+};
+
+void q8_product(float* out, const float* x, const WeightTensor& w, const float* bias, int T, int K, int N,
+                ThreadPool& pool) {
+    thread_local Q8Scratch s;
+    const std::size_t nq = static_cast<std::size_t>(T) * static_cast<std::size_t>(K);
+    if (s.q.size() < nq) s.q.resize(nq);
+    if (s.scales.size() < nq / kQ8Block) s.scales.resize(nq / kQ8Block);
+    quantize_q8(s.q.data(), s.scales.data(), x, T, K, pool);
+    matmul_q8(out, s.q.data(), s.scales.data(), w.i8(), w.scales, bias, T, K, N, pool);
+}
+
+Half half_of(DType d) { return d == DType::kBF16 ? Half::kBF16 : Half::kF16; }
+
+[[noreturn]] void bad_format(const WeightTensor& w) {
+    throw Error(std::string("matrix product: weight format ") + dtype_name(w.dtype) + " is not supported");
+}
+
+}  // namespace
+
+void linear(float* out, const float* x, const WeightTensor& w, const float* bias, int T, ThreadPool& pool) {
+    const int K = static_cast<int>(w.shape[0]);
+    const int N = static_cast<int>(w.shape[1]);
+    switch (w.dtype) {
+        case DType::kF32: matmul(out, x, w.f32(), bias, T, K, N, pool); return;
+        case DType::kF16:
+        case DType::kBF16: matmul_half(out, x, w.u16(), half_of(w.dtype), bias, T, K, N, pool); return;
+        case DType::kI8: q8_product(out, x, w, bias, T, K, N, pool); return;
+        case DType::kUnsupported: break;
+    }
+    bad_format(w);
+}
+
+void linear_transposed(float* out, const float* x, const WeightTensor& w, int T, ThreadPool& pool) {
+    const int N = static_cast<int>(w.shape[0]);
+    const int K = static_cast<int>(w.shape[1]);
+    switch (w.dtype) {
+        case DType::kF32: matmul_transposed(out, x, w.f32(), T, K, N, pool); return;
+        case DType::kF16:
+        case DType::kBF16: matmul_transposed_half(out, x, w.u16(), half_of(w.dtype), T, K, N, pool); return;
+        case DType::kI8: q8_product(out, x, w, nullptr, T, K, N, pool); return;
+        case DType::kUnsupported: break;
+    }
+    bad_format(w);
+}
+
+void weight_row(float* dst, const WeightTensor& w, std::int64_t row) {
+    const std::int64_t C = w.shape[1];
+    switch (w.dtype) {
+        case DType::kF32: std::memcpy(dst, w.f32() + row * C, static_cast<std::size_t>(C) * sizeof(float)); return;
+        case DType::kF16:
+        case DType::kBF16: widen_half(dst, w.u16() + row * C, half_of(w.dtype), C); return;
+        case DType::kI8:
+            dequantize_q8_row(dst, w.i8() + row * C, w.scales + row * (C / kQ8Block), static_cast<int>(C));
+            return;
+        case DType::kUnsupported: break;
+    }
+    bad_format(w);
+}
+
+}  // namespace gpt2::kernels

@@ -1,0 +1,215 @@
+#include "kernels/matmul_half.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu.hpp"
+#include "numeric/half.hpp"
+#include "thread_pool.hpp"
+
+#if defined(__x86_64__)
+// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
+// (see kernels/simd.hpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+#define GPT2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
+#define GPT2_AVX2 __attribute__((target("avx2,fma,f16c")))
+#endif
+
+namespace gpt2::kernels {
+
+namespace {
+
+// A k-block of the prefill path (as kernels/matmul.cpp): a panel of columns
+// × kKBlock rows of w stays in L2 while the row tiles of x pass by.
+constexpr int kKBlock = 256;
+// Software prefetch distance of the decode path, in rows of w.
+constexpr int kPrefetchRows = 8;
+
+struct HalfArgs {
+    float* out;
+    const float* x;
+    const std::uint16_t* w;
+    const float* bias;
+    int T, C_in, C_out;
+};
+
+struct HalfDotArgs {
+    float* out;
+    const float* x;
+    const std::uint16_t* w;
+    int T, C, N;
+};
+
+// One lane, exact: the tails of every ISA and the whole scalar fallback.
+// Tile sizes as kernels/matmul.cpp's build without AVX.
+struct Scalar {
+    using Reg = float;
+    static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1, kDecodeVecs = 1;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
+    static Reg load(const float* p) { return *p; }
+    static Reg zero() { return 0.0f; }
+    static Reg set1(float x) { return x; }
+    static void store(float* p, Reg v) { *p = v; }
+    static Reg fma(Reg a, Reg b, Reg c) { return __builtin_fmaf(a, b, c); }
+    static float reduce_add(Reg a) { return a; }
+    template <Half H>
+    static Reg load_half(const std::uint16_t* p) {
+        if constexpr (H == Half::kBF16) {
+            const std::uint32_t bits = static_cast<std::uint32_t>(*p) << 16;
+            float f;
+            std::memcpy(&f, &bits, sizeof f);
+            return f;
+        } else {
+            return numeric::f16_to_f32(*p);
+        }
+    }
+};
+
+namespace scalar_isa {
+#define GPT2_TGT
+using VT = Scalar;
+#include "kernels/matmul_half_impl.inc"
+#undef GPT2_TGT
+}  // namespace scalar_isa
+
+#if defined(__x86_64__)
+// 8 lanes; reduce_add is simd.hpp's AVX2 tree (same bits as simd::dot there).
+struct Avx2 {
+    using Reg = __m256;
+    static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2, kDecodeVecs = 8;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
+    GPT2_AVX2 static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+    GPT2_AVX2 static Reg zero() { return _mm256_setzero_ps(); }
+    GPT2_AVX2 static Reg set1(float x) { return _mm256_set1_ps(x); }
+    GPT2_AVX2 static void store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
+    GPT2_AVX2 static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+    GPT2_AVX2 static float reduce_add(Reg a) {
+        const __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
+    }
+    template <Half H>
+    GPT2_AVX2 static Reg load_half(const std::uint16_t* p) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        if constexpr (H == Half::kBF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+        else return _mm256_cvtph_ps(h);
+    }
+};
+
+// 16 lanes; reduce_add is simd.hpp's AVX-512 tree.
+struct Avx512 {
+    using Reg = __m512;
+    static constexpr int kWidth = 16, kTileRows = 6, kTileVecs = 4, kDecodeVecs = 16;
+    static constexpr int kDotRows = 4, kDotCols = 4, kDotDecodeCols = 8;
+    GPT2_AVX512 static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+    GPT2_AVX512 static Reg zero() { return _mm512_setzero_ps(); }
+    GPT2_AVX512 static Reg set1(float x) { return _mm512_set1_ps(x); }
+    GPT2_AVX512 static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+    GPT2_AVX512 static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+    GPT2_AVX512 static float reduce_add(Reg a) {
+        const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a),
+                                       _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+        const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+        const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
+    }
+    template <Half H>
+    GPT2_AVX512 static Reg load_half(const std::uint16_t* p) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        if constexpr (H == Half::kBF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+        else return _mm512_cvtph_ps(h);
+    }
+};
+
+namespace avx2_isa {
+#define GPT2_TGT GPT2_AVX2
+using VT = Avx2;
+#include "kernels/matmul_half_impl.inc"
+#undef GPT2_TGT
+}  // namespace avx2_isa
+
+namespace avx512_isa {
+#define GPT2_TGT GPT2_AVX512
+using VT = Avx512;
+#include "kernels/matmul_half_impl.inc"
+#undef GPT2_TGT
+}  // namespace avx512_isa
+#endif
+
+using ColumnsFn = void (*)(const HalfArgs&, int, int);
+using DotFn = void (*)(const HalfDotArgs&, int, int);
+using WidenFn = void (*)(float*, const std::uint16_t*, std::int64_t);
+
+// The kernel set of one instruction set, for both 16-bit formats.
+template <Half H>
+struct KernelSet {
+    ColumnsFn decode, prefill;
+    DotFn dot;
+    WidenFn widen;
+    int width;
+};
+
+template <Half H>
+KernelSet<H> kernels_for(cpu::Isa isa) {
+    switch (isa) {
+#if defined(__x86_64__)
+        case cpu::Isa::kAvx512:
+            return {&avx512_isa::columns_decode<H>, &avx512_isa::columns_prefill<H>, &avx512_isa::dot_columns<H>,
+                    &avx512_isa::widen<H>, Avx512::kWidth};
+        case cpu::Isa::kAvx2:
+            return {&avx2_isa::columns_decode<H>, &avx2_isa::columns_prefill<H>, &avx2_isa::dot_columns<H>,
+                    &avx2_isa::widen<H>, Avx2::kWidth};
+#endif
+        default:
+            return {&scalar_isa::columns_decode<H>, &scalar_isa::columns_prefill<H>, &scalar_isa::dot_columns<H>,
+                    &scalar_isa::widen<H>, 1};
+    }
+}
+
+template <Half H>
+void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
+    const KernelSet<H> k = kernels_for<H>(cpu::active());
+    const bool decode = a.T == 1;
+    const ColumnsFn fn = decode ? k.decode : k.prefill;
+    // Partition boundaries only affect speed: each element's operation
+    // sequence does not depend on the tile it falls in.
+    const std::int64_t grain = decode ? k.width : 4 * k.width;
+    pool.parallel_for(a.C_out, grain, [&](std::int64_t j0, std::int64_t j1, int) {
+        fn(a, static_cast<int>(j0), static_cast<int>(j1));
+    });
+}
+
+template <Half H>
+void dot_impl(const HalfDotArgs& a, ThreadPool& pool) {
+    const DotFn fn = kernels_for<H>(cpu::active()).dot;
+    pool.parallel_for(a.N, 8, [&](std::int64_t n0, std::int64_t n1, int) {
+        fn(a, static_cast<int>(n0), static_cast<int>(n1));
+    });
+}
+
+}  // namespace
+
+void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
+                 int C_out, ThreadPool& pool) {
+    const HalfArgs a{out, x, w, bias, T, C_in, C_out};
+    if (h == Half::kBF16) matmul_impl<Half::kBF16>(a, pool);
+    else matmul_impl<Half::kF16>(a, pool);
+}
+
+void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, Half h, int T, int C, int N,
+                            ThreadPool& pool) {
+    const HalfDotArgs a{out, x, w, T, C, N};
+    if (h == Half::kBF16) dot_impl<Half::kBF16>(a, pool);
+    else dot_impl<Half::kF16>(a, pool);
+}
+
+void widen_half(float* dst, const std::uint16_t* src, Half h, std::int64_t n) {
+    if (h == Half::kBF16) kernels_for<Half::kBF16>(cpu::active()).widen(dst, src, n);
+    else kernels_for<Half::kF16>(cpu::active()).widen(dst, src, n);
+}
+
+}  // namespace gpt2::kernels

@@ -1,0 +1,36 @@
+#pragma once
+// Matrix products with 16-bit weights (F16 or BF16) used in place from the
+// memory map: the weights are widened to F32 in registers (BF16: zero-extend
+// and shift left by 16, integer ops; F16: F16C vcvtph2ps), never in a scalar
+// loop or a copy, and the arithmetic is the F32 kernels' (matmul.hpp).
+//
+// Exactness contract: widening is exact, and every output element follows
+// the same operation sequence as the F32 kernel on the widened matrix:
+// - matmul_half: acc = bias[j] (or 0); for i: acc = fma(x[t,i], w[i,j], acc),
+//   whatever T, thread count or instruction set. So a 16-bit checkpoint gives
+//   bit for bit the logits its F32 widening would give.
+// - matmul_transposed_half: the simd::dot order of the active instruction
+//   set's width (16 lanes AVX-512, 8 AVX2, 1 scalar) and its fixed reduction
+//   tree, so it equals matmul_transposed on a build of the same width.
+// Work is split over output columns in the pool (never a reduction).
+// Instruction set: kernels::cpu::active() (AVX-512, AVX2+F16C, scalar).
+#include <cstdint>
+
+namespace gpt2 {
+class ThreadPool;
+}
+
+namespace gpt2::kernels {
+
+enum class Half { kF16, kBF16 };
+
+// out: [T, C_out]; x: [T, C_in]; w: [C_in, C_out] 16-bit; bias [C_out] or nullptr.
+void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
+                 int C_out, ThreadPool& pool);
+// out: [T, N]; x: [T, C]; w: [N, C] 16-bit.
+void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, Half h, int T, int C, int N,
+                            ThreadPool& pool);
+// dst[i] = widen(src[i]) for i < n (exact), vectorised.
+void widen_half(float* dst, const std::uint16_t* src, Half h, std::int64_t n);
+
+}  // namespace gpt2::kernels
