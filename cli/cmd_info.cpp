@@ -18,9 +18,11 @@ struct InfoOptions {
 };
 
 // Resident bytes while running: the weights as the engine computes with them
-// (F32: used in place from the map; F16/BF16: widened copies), plus the KV
-// cache of a session at full context, K and V per layer: 2 x L x T x C x 4
-// bytes (F32). Activation scratch (a few x T x 4C floats) is not included.
+// (every matrix, F32, F16, BF16 or q8, is used in place from the memory map,
+// so the whole file; 1-D tensors stored in 16 bits are also widened to F32
+// copies), plus the KV cache of a session at full context, K and V per
+// layer: 2 x L x T x C x 4 bytes (F32). Activation scratch (a few x T x 4C
+// floats) is not included.
 struct MemoryEstimate {
     std::int64_t weights_bytes;
     std::int64_t kv_cache_bytes;
@@ -28,7 +30,11 @@ struct MemoryEstimate {
 
 MemoryEstimate estimate_memory(const Model& model) {
     const Config& c = model.config();
-    return {model.parameter_count() * 4,
+    std::int64_t widened = 0;
+    for (const TensorView& t : model.file().tensors())
+        if (t.shape.size() == 1 && (t.dtype == DType::kF16 || t.dtype == DType::kBF16))
+            widened += t.numel() * static_cast<std::int64_t>(sizeof(float));
+    return {static_cast<std::int64_t>(model.file().file_size()) + widened,
             2LL * c.n_layer * c.n_ctx * c.n_embd * static_cast<std::int64_t>(sizeof(float))};
 }
 
@@ -73,7 +79,7 @@ void print_text(const Model& model) {
                static_cast<double>(model.parameter_count()) / 1e6);
     fmt::print("file        {} ({} bytes, {})\n", model.file().path().string(), model.file().file_size(),
                mib(static_cast<std::int64_t>(model.file().file_size())));
-    fmt::print("memory      {} = weights {} (F32 in memory) + KV cache at n_ctx {} "
+    fmt::print("memory      {} = weights {} (mapped in place) + KV cache at n_ctx {} "
                "(2 x {} layers x {} positions x {} x 4 bytes)\n",
                mib(mem.weights_bytes + mem.kv_cache_bytes), mib(mem.weights_bytes), mib(mem.kv_cache_bytes),
                c.n_layer, c.n_ctx, c.n_embd);

@@ -24,8 +24,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# CI treats warnings as errors in the optimised builds. Not in the sanitizer
+# build: GCC documents that -fsanitize changes its flow analysis and gives
+# false -Wmaybe-uninitialized/-Wstringop-* warnings there; the code it
+# compiles is the same the release build has already checked.
 extra=()
-[ "${CI:-}" = "true" ] && extra+=(-DGPT2_WERROR=ON)
+[ "${CI:-}" = "true" ] && [ "$preset" != asan ] && extra+=(-DGPT2_WERROR=ON)
 cmake --preset "$preset" "${extra[@]}" >/dev/null
 if ((${#targets[@]})); then
   cmake --build --preset "$preset" -j "$(nproc)" --target "${targets[@]}"

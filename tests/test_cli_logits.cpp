@@ -104,3 +104,20 @@ TEST_F(CliLogits, RejectsBadIds) {
 }
 
 }  // namespace
+
+// --prompt encodes with the model's tokenizer: the same logits as --ids of
+// the GPT-2 ids of the text ("Hello world" = 15496, 995).
+TEST(CliLogitsPrompt, PromptEqualsItsIds) {
+    const fs::path dir = gpt2::test::make_temp_dir("cli-logits-prompt");
+    gpt2::write_random_model(dir / "model", gpt2::random_model_preset("tiny"), gpt2::test::tokenizer_dir());
+    const fs::path a = dir / "a.npy", b = dir / "b.npy";
+    const CliRun by_text = run_cli("logits --model " + (dir / "model").string() + " --prompt \"Hello world\" --out " + a.string());
+    const CliRun by_ids = run_cli("logits --model " + (dir / "model").string() + " --ids 15496,995 --out " + b.string());
+    ASSERT_EQ(by_text.exit_code, 0) << by_text.output;
+    ASSERT_EQ(by_ids.exit_code, 0) << by_ids.output;
+    EXPECT_EQ(gpt2::test::read_npy(a).data, gpt2::test::read_npy(b).data);
+    const CliRun shown = run_cli("logits --model " + (dir / "model").string() + " --prompt \"Hello world\"");
+    EXPECT_NE(shown.output.find("(input id 995 ␣world)"), std::string::npos) << shown.output;
+    EXPECT_EQ(run_cli("logits --model " + (dir / "model").string() + " --prompt x --ids 1").exit_code, 2);
+    fs::remove_all(dir);
+}
