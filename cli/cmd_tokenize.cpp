@@ -84,7 +84,7 @@ void run_jsonl(const Tokenizer& tok, const TokenizeOptions& o) {
         nlohmann::json value;
         try {
             value = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e999)
             throw Error(fmt::format("{} line {}: expected one JSON string, found invalid JSON ({})", source,
                                     line_no, e.what()));
         }

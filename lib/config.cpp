@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpt2/error.hpp"
+#include "io/json_strict.hpp"
 
 namespace gpt2 {
 
@@ -76,12 +77,9 @@ void Config::validate(const std::string& source) const {
 }
 
 Config parse_config(const std::string& json_text, const std::string& source) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(source + ": not valid JSON: " + e.what());
-    }
+    std::string json_error;
+    const nlohmann::json j = io::parse_json_strict(json_text, json_error);
+    if (!json_error.empty()) throw Error(source + ": not valid JSON: " + json_error);
     if (!j.is_object()) throw Error(source + ": expected a JSON object, found " + std::string(j.type_name()));
 
     Config c;

@@ -143,6 +143,17 @@ TEST(Config, NotJson) {
     expect_error([] { parse_config("{\"n_layer\": ", "m/config.json"); }, {"m/config.json", "not valid JSON"});
 }
 
+TEST(Config, NumberOutOfRange) {
+    // Found by fuzz_config: 1e999 is nlohmann's out_of_range, not a parse error.
+    expect_error([] { parse_config(R"({"n_layer": 1, "n_head": 1999999999999999e999999})", "m/config.json"); },
+                 {"m/config.json", "not valid JSON", "number out of range"});
+}
+
+TEST(Config, DuplicateKey) {
+    expect_error([] { parse_config(R"({"n_layer": 2, "n_head": 4, "n_embd": 64, "vocab_size": 100, "n_layer": 4})", "m/config.json"); },
+                 {"m/config.json", "duplicate key \"n_layer\""});
+}
+
 TEST(Config, RoundTripsThroughJson) {
     Config c = parse_config(small_config("\"layer_norm_epsilon\": 1e-06, \"bos_token_id\": 3"));
     const std::string text = config_to_json(c);

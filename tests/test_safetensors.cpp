@@ -142,6 +142,20 @@ TEST(SafetensorsMalformed, HeaderNotJson) {
     expect_open_error(image("{\"a\": [1, 2", 0), {"header is not valid JSON"});
 }
 
+TEST(SafetensorsMalformed, HeaderNumberOutOfRange) {
+    // Found by fuzz_safetensors: nlohmann reports 1e999 as out_of_range, not
+    // as a parse error; it used to escape as an uncaught exception.
+    expect_open_error(image(R"({"__metadata__": {"x": 1}, "t": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})", 4),
+                      {"header is not valid JSON", "number out of range"});
+}
+
+TEST(SafetensorsMalformed, DuplicateTensorName) {
+    // A repeated key would otherwise silently keep only the last entry.
+    expect_open_error(image(R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                                "t": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", 8),
+                      {"header is not valid JSON", "duplicate key \"t\""});
+}
+
 TEST(SafetensorsMalformed, HeaderNotObject) {
     expect_open_error(image("[1, 2]", 0), {"header must be a JSON object", "found array"});
 }

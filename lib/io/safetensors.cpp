@@ -12,6 +12,7 @@
 
 #include "gpt2/error.hpp"
 #include "io/mapped_file.hpp"
+#include "io/json_strict.hpp"
 
 namespace gpt2 {
 
@@ -213,12 +214,9 @@ void SafetensorsFile::Impl::parse() {
              std::to_string(size) + " bytes; truncated?)");
 
     const char* text = reinterpret_cast<const char*>(bytes.data() + 8);
-    nlohmann::json header;
-    try {
-        header = nlohmann::json::parse(text, text + header_len);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(std::string("header is not valid JSON: ") + e.what());
-    }
+    std::string json_error;
+    const nlohmann::json header = io::parse_json_strict(std::string_view(text, header_len), json_error);
+    if (!json_error.empty()) fail("header is not valid JSON: " + json_error);
     if (!header.is_object()) fail("header must be a JSON object, found " + json_type(header));
 
     const std::uint64_t data_start = 8 + header_len;

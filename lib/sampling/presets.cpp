@@ -9,6 +9,7 @@
 
 #include "gpt2/error.hpp"
 #include "gpt2/sampling/chain.hpp"
+#include "io/json_strict.hpp"
 
 namespace gpt2::sampling {
 
@@ -153,12 +154,9 @@ Preset parse_one(const json& obj, std::string_view origin, std::size_t index) {
 }  // namespace
 
 std::vector<Preset> parse_presets(std::string_view json_text, std::string_view origin) {
-    json doc;
-    try {
-        doc = json::parse(json_text);
-    } catch (const json::parse_error& e) {
-        throw Error(fmt::format("{}: not valid JSON: {}", origin, e.what()));
-    }
+    std::string json_error;
+    json doc = io::parse_json_strict(json_text, json_error);
+    if (!json_error.empty()) throw Error(fmt::format("{}: not valid JSON: {}", origin, json_error));
     if (!doc.is_object() || !doc.contains("presets") || !doc["presets"].is_array()) {
         throw Error(fmt::format("{}: expected an object {{\"presets\": [...]}}", origin));
     }

@@ -1,9 +1,71 @@
 #include "tokenizer/bpe.hpp"
 
 #include <algorithm>
-#include <queue>
+#include <functional>
+
 
 namespace gpt2::tokenizer {
+namespace {
+
+// A min-heap of 64-bit keys with four children per node: half the depth of a
+// binary heap, and a node's children sit side by side (32 bytes), so a
+// sift-down touches about half as many cache lines. The heap of a long piece
+// (8 bytes per candidate pair, megabytes for a megabyte word) lives in L3 or
+// memory, so the cache lines are its cost, not the comparisons.
+class MinHeap4 {
+public:
+    void reserve(std::size_t n) { keys_.reserve(n); }
+    bool empty() const { return keys_.empty(); }
+    // Bulk load: append any number of keys, then heapify() once (O(n)).
+    void append(std::uint64_t key) { keys_.push_back(key); }
+    void heapify() {
+        const std::size_t n = keys_.size();
+        if (n < 2) return;
+        for (std::size_t i = (n - 2) / 4 + 1; i-- > 0;) sift_down(i, keys_[i]);
+    }
+    void push(std::uint64_t key) {
+        std::size_t i = keys_.size();
+        keys_.push_back(key);
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / 4;
+            if (keys_[parent] <= key) break;
+            keys_[i] = keys_[parent];
+            i = parent;
+        }
+        keys_[i] = key;
+    }
+    std::uint64_t pop() {  // precondition: !empty()
+        const std::uint64_t top = keys_.front();
+        const std::uint64_t last = keys_.back();
+        keys_.pop_back();
+        if (!keys_.empty()) sift_down(0, last);
+        return top;
+    }
+
+private:
+    // Places `key` at the hole `i`, moving smaller children up.
+    void sift_down(std::size_t i, std::uint64_t key) {
+        const std::size_t n = keys_.size();
+        std::uint64_t* k = keys_.data();
+        for (;;) {
+            const std::size_t first = 4 * i + 1;
+            if (first >= n) break;
+            const std::size_t end = first + 4 < n ? first + 4 : n;
+            std::size_t best = first;
+            for (std::size_t c = first + 1; c < end; ++c) {
+                if (k[c] < k[best]) best = c;
+            }
+            if (k[best] >= key) break;
+            k[i] = k[best];
+            i = best;
+        }
+        k[i] = key;
+    }
+
+    std::vector<std::uint64_t> keys_;
+};
+
+}  // namespace
 
 void bpe_encode_scan(const Tokenizer::Tables& tables, std::string_view piece, std::vector<std::int32_t>& out) {
     const std::size_t n = piece.size();
@@ -85,27 +147,123 @@ void bpe_encode_heap(const Tokenizer::Tables& tables, std::string_view piece, st
         l.pair_id = m.id;
         return m.id >= 0;
     };
-    std::vector<std::uint64_t> heap;
+    MinHeap4 heap;
     heap.reserve(n);
     for (std::size_t i = 0; i + 1 < n; ++i) {
-        if (refresh(static_cast<std::int32_t>(i))) heap.push_back(key(nodes[i].pair_rank, static_cast<std::int32_t>(i)));
+        if (refresh(static_cast<std::int32_t>(i))) heap.append(key(nodes[i].pair_rank, static_cast<std::int32_t>(i)));
     }
-    const std::greater<std::uint64_t> later;
-    std::make_heap(heap.begin(), heap.end(), later);  // O(n)
+    heap.heapify();
     auto push = [&](std::int32_t left) {
-        if (left >= 0 && refresh(left)) {
-            heap.push_back(key(nodes[static_cast<std::size_t>(left)].pair_rank, left));
-            std::push_heap(heap.begin(), heap.end(), later);
-        }
+        if (left >= 0 && refresh(left)) heap.push(key(nodes[static_cast<std::size_t>(left)].pair_rank, left));
     };
     while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), later);
-        const std::uint64_t top = heap.back();
-        heap.pop_back();
+        const std::uint64_t top = heap.pop();
         const auto rank = static_cast<std::int32_t>(top >> 32);
         const auto left_index = static_cast<std::int32_t>(top & 0xFFFFFFFFu);
         Node& left = nodes[static_cast<std::size_t>(left_index)];
         if (left.id < 0 || left.pair_rank != rank) continue;  // stale
+        Node& right = nodes[static_cast<std::size_t>(left.next)];
+        left.id = left.pair_id;
+        right.id = -1;
+        left.next = right.next;
+        if (right.next >= 0) nodes[static_cast<std::size_t>(right.next)].prev = left_index;
+        push(left.prev);
+        push(left_index);
+    }
+    for (std::int32_t i = 0; i >= 0; i = nodes[static_cast<std::size_t>(i)].next) {
+        out.push_back(nodes[static_cast<std::size_t>(i)].id);
+    }
+}
+
+void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece, std::vector<std::int32_t>& out) {
+    const std::size_t n = piece.size();
+    if (n == 0) return;
+    // The same linked list as bpe_encode_heap, but the candidates are grouped
+    // by rank instead of kept in one big heap. Why: for a megabyte word the
+    // single heap holds a million entries and every pop walks ~10 levels of it
+    // through cache misses. Here the current lowest rank comes from a small
+    // heap of the ranks that have candidates, and within a rank the leftmost
+    // candidate comes from (a) the positions found by the initial left-to-right
+    // pass, already sorted, read with a cursor, or (b) a small heap of the
+    // positions added later by merges. Same order as the scan: lowest rank,
+    // then leftmost.
+    struct Node {
+        std::int32_t id;    // -1 once merged into its left neighbour
+        std::int32_t prev;  // -1 = none
+        std::int32_t next;  // -1 = none
+        std::int32_t pair_rank;
+        std::int32_t pair_id;
+    };
+    struct Bucket {
+        std::vector<std::int32_t> sorted;  // initial candidates, increasing position
+        std::size_t cursor = 0;
+        std::vector<std::int32_t> added;   // min-heap of later candidates
+        bool empty() const { return cursor == sorted.size() && added.empty(); }
+        std::int32_t pop() {  // the leftmost candidate; precondition: !empty()
+            const std::greater<std::int32_t> later;
+            if (added.empty() || (cursor < sorted.size() && sorted[cursor] < added.front())) return sorted[cursor++];
+            std::pop_heap(added.begin(), added.end(), later);
+            const std::int32_t pos = added.back();
+            added.pop_back();
+            return pos;
+        }
+    };
+    std::vector<Node> nodes(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        nodes[i] = {tables.byte_ids[static_cast<unsigned char>(piece[i])], static_cast<std::int32_t>(i) - 1,
+                    i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1, PairToMergeMap::kNoRank, -1};
+    }
+    auto refresh = [&](std::int32_t left) -> bool {  // recompute the pair at `left`; true if it merges
+        Node& l = nodes[static_cast<std::size_t>(left)];
+        if (l.next < 0) { l.pair_rank = PairToMergeMap::kNoRank; return false; }
+        const Merge m = tables.merges.find(l.id, nodes[static_cast<std::size_t>(l.next)].id);
+        l.pair_rank = m.rank;
+        l.pair_id = m.id;
+        return m.id >= 0;
+    };
+    // Ranks are merge indices, below the vocabulary size; grow if a table says otherwise.
+    std::vector<Bucket> buckets(static_cast<std::size_t>(tables.vocab_size()));
+    std::vector<std::int32_t> ranks;  // min-heap of ranks whose bucket may be non-empty
+    std::vector<bool> rank_queued(buckets.size(), false);
+    const std::greater<std::int32_t> later;
+    auto bucket_of = [&](std::int32_t rank) -> Bucket& {
+        const auto r = static_cast<std::size_t>(rank);
+        if (r >= buckets.size()) { buckets.resize(r + 1); rank_queued.resize(r + 1, false); }
+        if (!rank_queued[r]) {
+            rank_queued[r] = true;
+            ranks.push_back(rank);
+            std::push_heap(ranks.begin(), ranks.end(), later);
+        }
+        return buckets[r];
+    };
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+        const auto pos = static_cast<std::int32_t>(i);
+        if (refresh(pos)) bucket_of(nodes[i].pair_rank).sorted.push_back(pos);
+    }
+    auto push = [&](std::int32_t left) {
+        if (left < 0 || !refresh(left)) return;
+        std::vector<std::int32_t>& added = bucket_of(nodes[static_cast<std::size_t>(left)].pair_rank).added;
+        added.push_back(left);
+        std::push_heap(added.begin(), added.end(), later);
+    };
+    while (!ranks.empty()) {
+        const std::int32_t rank = ranks.front();
+        Bucket& bucket = buckets[static_cast<std::size_t>(rank)];
+        if (bucket.empty()) {
+            std::pop_heap(ranks.begin(), ranks.end(), later);
+            ranks.pop_back();
+            rank_queued[static_cast<std::size_t>(rank)] = false;
+            continue;
+        }
+        // The sorted run says which nodes come next: fetch them ahead, since a
+        // node load that misses the cache is this loop's main cost.
+        constexpr std::size_t kPrefetchDistance = 16;
+        if (bucket.cursor + kPrefetchDistance < bucket.sorted.size()) {
+            __builtin_prefetch(&nodes[static_cast<std::size_t>(bucket.sorted[bucket.cursor + kPrefetchDistance])]);
+        }
+        const std::int32_t left_index = bucket.pop();
+        Node& left = nodes[static_cast<std::size_t>(left_index)];
+        if (left.id < 0 || left.pair_rank != rank) continue;  // stale (see bpe_encode_heap)
         Node& right = nodes[static_cast<std::size_t>(left.next)];
         left.id = left.pair_id;
         right.id = -1;
@@ -126,7 +284,8 @@ void bpe_encode(const Tokenizer::Tables& tables, std::string_view piece, std::ve
         return;
     }
     if (piece.size() <= kBpeScanMaxBytes) bpe_encode_scan(tables, piece, out);
-    else bpe_encode_heap(tables, piece, out);
+    else if (piece.size() <= kBpeHeapMaxBytes) bpe_encode_heap(tables, piece, out);
+    else bpe_encode_buckets(tables, piece, out);
 }
 
 }  // namespace gpt2::tokenizer

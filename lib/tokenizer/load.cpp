@@ -11,6 +11,7 @@
 
 #include "gpt2/error.hpp"
 #include "tokenizer/byte_unicode.hpp"
+#include "io/json_strict.hpp"
 
 namespace gpt2::tokenizer {
 namespace {
@@ -45,11 +46,10 @@ std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path
 
     // --- the vocabulary: {"token spelled with GPT-2 stand-ins": id, ...}
     const std::string vocab_text = read_file(vocab_json, "vocabulary");
-    nlohmann::json vocab;
-    try {
-        vocab = nlohmann::json::parse(vocab_text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}': {}", vocab_name, e.what()));
+    std::string json_error;
+    const nlohmann::json vocab = io::parse_json_strict(vocab_text, json_error);
+    if (!json_error.empty()) {
+        throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}': {}", vocab_name, json_error));
     }
     if (!vocab.is_object() || vocab.empty()) {
         throw Error(fmt::format("tokenizer vocabulary '{}': expected a non-empty JSON object of "
