@@ -26,8 +26,6 @@ namespace {
 // A k-block of the prefill path (as kernels/matmul.cpp): a panel of columns
 // × kKBlock rows of w stays in L2 while the row tiles of x pass by.
 constexpr int kKBlock = 256;
-// Software prefetch distance of the decode path, in rows of w.
-constexpr int kPrefetchRows = 8;
 
 struct HalfArgs {
     float* out;
@@ -48,7 +46,7 @@ struct HalfDotArgs {
 // Tile sizes as kernels/matmul.cpp's build without AVX.
 struct Scalar {
     using Reg = float;
-    static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1, kDecodeVecs = 1;
+    static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1;
     static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
     static Reg load(const float* p) { return *p; }
     static Reg zero() { return 0.0f; }
@@ -80,7 +78,7 @@ using VT = Scalar;
 // 8 lanes; reduce_add is simd.hpp's AVX2 tree (same bits as simd::dot there).
 struct Avx2 {
     using Reg = __m256;
-    static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2, kDecodeVecs = 8;
+    static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2;
     static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
     GPT2_AVX2 static Reg load(const float* p) { return _mm256_loadu_ps(p); }
     GPT2_AVX2 static Reg zero() { return _mm256_setzero_ps(); }
@@ -103,7 +101,7 @@ struct Avx2 {
 // 16 lanes; reduce_add is simd.hpp's AVX-512 tree.
 struct Avx512 {
     using Reg = __m512;
-    static constexpr int kWidth = 16, kTileRows = 6, kTileVecs = 4, kDecodeVecs = 16;
+    static constexpr int kWidth = 16, kTileRows = 6, kTileVecs = 4;
     static constexpr int kDotRows = 4, kDotCols = 4, kDotDecodeCols = 8;
     GPT2_AVX512 static Reg load(const float* p) { return _mm512_loadu_ps(p); }
     GPT2_AVX512 static Reg zero() { return _mm512_setzero_ps(); }
