@@ -107,8 +107,40 @@ void BM_DecodeTiny(benchmark::State& state) {
     state.counters["tokens_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The fixed cost of a step: the 124M model's structure (12 layers, so the same
+// number of kernel calls and thread-pool hand-offs per step) with every
+// tensor tiny (64 wide, 64-token vocabulary: 0.6 MB of weights, all in
+// cache). Its step time is the per-step overhead the issue bounds (< 0.1 ms).
+const gpt2::Model& model_overhead() {
+    static std::unique_ptr<gpt2::Model> model = [] {
+        const std::filesystem::path dir = std::filesystem::temp_directory_path() / "gpt2-bench-overhead-f32";
+        gpt2::RandomModelSpec spec = gpt2::random_model_preset("tiny");
+        spec.config.n_layer = 12;
+        spec.config.vocab_size = 64;
+        spec.config.bos_token_id = spec.config.eos_token_id = 63;
+        gpt2::write_random_model(dir, spec);
+        return std::make_unique<gpt2::Model>(gpt2::Model::load(dir));
+    }();
+    return *model;
+}
+
+void BM_StepOverhead(benchmark::State& state) {
+    const gpt2::Model& model = model_overhead();
+    const int ctx = 64;
+    gpt2::Session session(model, {.max_tokens = ctx, .n_threads = static_cast<int>(state.range(0))});
+    std::vector<std::int32_t> prompt(ctx);
+    for (int i = 0; i < ctx; ++i) prompt[static_cast<std::size_t>(i)] = (i * 7) % 64;
+    session.eval({prompt.data(), static_cast<std::size_t>(ctx - 1)});
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(session.eval({&prompt.back(), 1}).data());
+        session.rewind(ctx - 1);
+    }
+    state.counters["tokens_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
+BENCHMARK(BM_StepOverhead)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_DecodeTiny)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Prefill)->ArgNames({"T", "threads"})->ArgsProduct({{128, 512}, {1, 2}})->Unit(benchmark::kMillisecond)
     ->UseRealTime();
