@@ -221,14 +221,19 @@ void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece,
         l.pair_id = m.id;
         return m.id >= 0;
     };
-    // Ranks are merge indices, below the vocabulary size; grow if a table says otherwise.
-    std::vector<Bucket> buckets(static_cast<std::size_t>(tables.vocab_size()));
+    // One bucket per rank up to the highest rank seen so far (grown
+    // geometrically), so a piece that only meets early merges stays small.
+    std::vector<Bucket> buckets;
+    std::vector<bool> rank_queued;
     std::vector<std::int32_t> ranks;  // min-heap of ranks whose bucket may be non-empty
-    std::vector<bool> rank_queued(buckets.size(), false);
     const std::greater<std::int32_t> later;
     auto bucket_of = [&](std::int32_t rank) -> Bucket& {
         const auto r = static_cast<std::size_t>(rank);
-        if (r >= buckets.size()) { buckets.resize(r + 1); rank_queued.resize(r + 1, false); }
+        if (r >= buckets.size()) {
+            const std::size_t size = std::max(r + 1, 2 * buckets.size());
+            buckets.resize(size);
+            rank_queued.resize(size, false);
+        }
         if (!rank_queued[r]) {
             rank_queued[r] = true;
             ranks.push_back(rank);

@@ -21,8 +21,8 @@ namespace gpt2::tokenizer {
 // Pieces up to this many bytes use the array scan.
 inline constexpr std::size_t kBpeScanMaxBytes = 128;
 // Pieces up to this many bytes use the single heap; longer ones the rank
-// buckets (whose per-call table of one bucket per rank, ~2 MB for GPT-2, only
-// pays off for long pieces).
+// buckets (whose per-call table of one bucket per rank met, up to ~3 MB for
+// GPT-2, only pays off for long pieces).
 inline constexpr std::size_t kBpeHeapMaxBytes = 16384;
 
 // Appends the ids of `piece` to `out`.

@@ -55,11 +55,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(streamed == text);
     }
 
-    std::vector<std::int32_t> scan, heap, buckets;
-    gpt2::tokenizer::bpe_encode_scan(tables(), text, scan);
+    // The whole input as one piece; the quadratic scan path (meant for
+    // pieces up to 128 bytes) only on inputs short enough to stay quick.
+    std::vector<std::int32_t> scan, heap;
     gpt2::tokenizer::bpe_encode_heap(tables(), text, heap);
-    gpt2::tokenizer::bpe_encode_buckets(tables(), text, buckets);
-    check(scan == heap && scan == buckets);
+    if (size <= 512) {
+        gpt2::tokenizer::bpe_encode_scan(tables(), text, scan);
+        check(scan == heap);
+    }
+    // The bucket path allocates a table of one bucket per rank (~3 MB) per
+    // call, which would slow the whole run tenfold under the sanitizers, so
+    // it is checked on a deterministic eighth of the inputs.
+    if (size > 0 && data[size - 1] % 8 == 0) {
+        std::vector<std::int32_t> buckets;
+        gpt2::tokenizer::bpe_encode_buckets(tables(), text, buckets);
+        check(heap == buckets);
+    }
 
     // Split the input at a data-dependent point to exercise held-back bytes.
     gpt2::Utf8Stream display;
