@@ -112,12 +112,55 @@ void bpe_encode_scan(const Tokenizer::Tables& tables, std::string_view piece, st
     out.insert(out.end(), ids, ids + count);
 }
 
-void bpe_encode_heap(const Tokenizer::Tables& tables, std::string_view piece, std::vector<std::int32_t>& out) {
-    const std::size_t n = piece.size();
-    if (n == 0) return;
-    // A doubly linked list of current tokens, indexed by the byte offset where
-    // each starts (so index order is text order). Each node also caches the
-    // merge of the pair it begins (rank kNoRank when none).
+namespace {
+
+// The current tokens of a long piece as a doubly linked list, indexed by the
+// byte offset where each starts (so index order is text order). Each node
+// caches the merge of the pair it begins (rank kNoRank when none). The heap
+// and bucket paths share it and differ only in how they find the next pair.
+class TokenList {
+public:
+    TokenList(const Tokenizer::Tables& tables, std::string_view piece) : tables_(tables), nodes_(piece.size()) {
+        const std::size_t n = piece.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            nodes_[i] = {tables.byte_ids[static_cast<unsigned char>(piece[i])], static_cast<std::int32_t>(i) - 1,
+                         i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1, PairToMergeMap::kNoRank, -1};
+        }
+    }
+    // Recomputes the pair that starts at node `left`; true if it merges.
+    bool refresh(std::int32_t left) {
+        Node& l = at(left);
+        if (l.next < 0) { l.pair_rank = PairToMergeMap::kNoRank; return false; }
+        const Merge m = tables_.merges.find(l.id, at(l.next).id);
+        l.pair_rank = m.rank;
+        l.pair_id = m.id;
+        return m.id >= 0;
+    }
+    std::int32_t pair_rank(std::int32_t node) const { return at(node).pair_rank; }
+    // A candidate (node, rank) is stale when the node was merged away or its
+    // pair changed since. (Two different pairs with the same rank join into
+    // the same token, so a pair that changed to an equal rank merges alike.)
+    bool is_current(std::int32_t node, std::int32_t rank) const {
+        const Node& l = at(node);
+        return l.id >= 0 && l.pair_rank == rank;
+    }
+    // Joins node `left` with its right neighbour; returns left's previous
+    // node (-1 when none). The pairs at prev and at left need a refresh.
+    std::int32_t merge(std::int32_t left_index) {
+        Node& left = at(left_index);
+        Node& right = at(left.next);
+        left.id = left.pair_id;
+        right.id = -1;
+        left.next = right.next;
+        if (right.next >= 0) at(right.next).prev = left_index;
+        return left.prev;
+    }
+    void prefetch(std::int32_t node) const { __builtin_prefetch(&at(node)); }
+    void append_ids(std::vector<std::int32_t>& out) const {
+        for (std::int32_t i = 0; i >= 0; i = at(i).next) out.push_back(at(i).id);
+    }
+
+private:
     struct Node {
         std::int32_t id;    // -1 once merged into its left neighbour
         std::int32_t prev;  // -1 = none
@@ -125,61 +168,52 @@ void bpe_encode_heap(const Tokenizer::Tables& tables, std::string_view piece, st
         std::int32_t pair_rank;
         std::int32_t pair_id;
     };
-    std::vector<Node> nodes(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        nodes[i] = {tables.byte_ids[static_cast<unsigned char>(piece[i])], static_cast<std::int32_t>(i) - 1,
-                    i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1, PairToMergeMap::kNoRank, -1};
-    }
+    Node& at(std::int32_t i) { return nodes_[static_cast<std::size_t>(i)]; }
+    const Node& at(std::int32_t i) const { return nodes_[static_cast<std::size_t>(i)]; }
+
+    const Tokenizer::Tables& tables_;
+    std::vector<Node> nodes_;
+};
+
+}  // namespace
+
+void bpe_encode_heap(const Tokenizer::Tables& tables, std::string_view piece, std::vector<std::int32_t>& out) {
+    const std::size_t n = piece.size();
+    if (n == 0) return;
+    TokenList list(tables, piece);
     // Candidates are (rank << 32 | node index), smallest first: lowest rank,
     // then leftmost, the order of the scan. 8-byte entries keep the heap
-    // compact (its cache misses are the cost of this path). An entry is stale
-    // when its node's cached pair rank changed since; it is then skipped.
-    // (Two different pairs with the same rank join into the same token, so a
-    // pair that changed to an equal rank is merged identically.)
+    // compact (its cache misses are the cost of this path). Stale entries are
+    // skipped when popped.
     auto key = [](std::int32_t rank, std::int32_t node) {
         return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(rank)) << 32) | static_cast<std::uint32_t>(node);
-    };
-    auto refresh = [&](std::int32_t left) -> bool {  // recompute the pair at `left`; true if it merges
-        Node& l = nodes[static_cast<std::size_t>(left)];
-        if (l.next < 0) { l.pair_rank = PairToMergeMap::kNoRank; return false; }
-        const Merge m = tables.merges.find(l.id, nodes[static_cast<std::size_t>(l.next)].id);
-        l.pair_rank = m.rank;
-        l.pair_id = m.id;
-        return m.id >= 0;
     };
     MinHeap4 heap;
     heap.reserve(n);
     for (std::size_t i = 0; i + 1 < n; ++i) {
-        if (refresh(static_cast<std::int32_t>(i))) heap.append(key(nodes[i].pair_rank, static_cast<std::int32_t>(i)));
+        const auto pos = static_cast<std::int32_t>(i);
+        if (list.refresh(pos)) heap.append(key(list.pair_rank(pos), pos));
     }
     heap.heapify();
     auto push = [&](std::int32_t left) {
-        if (left >= 0 && refresh(left)) heap.push(key(nodes[static_cast<std::size_t>(left)].pair_rank, left));
+        if (left >= 0 && list.refresh(left)) heap.push(key(list.pair_rank(left), left));
     };
     while (!heap.empty()) {
         const std::uint64_t top = heap.pop();
         const auto rank = static_cast<std::int32_t>(top >> 32);
-        const auto left_index = static_cast<std::int32_t>(top & 0xFFFFFFFFu);
-        Node& left = nodes[static_cast<std::size_t>(left_index)];
-        if (left.id < 0 || left.pair_rank != rank) continue;  // stale
-        Node& right = nodes[static_cast<std::size_t>(left.next)];
-        left.id = left.pair_id;
-        right.id = -1;
-        left.next = right.next;
-        if (right.next >= 0) nodes[static_cast<std::size_t>(right.next)].prev = left_index;
-        push(left.prev);
-        push(left_index);
+        const auto left = static_cast<std::int32_t>(top & 0xFFFFFFFFu);
+        if (!list.is_current(left, rank)) continue;
+        push(list.merge(left));
+        push(left);
     }
-    for (std::int32_t i = 0; i >= 0; i = nodes[static_cast<std::size_t>(i)].next) {
-        out.push_back(nodes[static_cast<std::size_t>(i)].id);
-    }
+    list.append_ids(out);
 }
 
 void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece, std::vector<std::int32_t>& out) {
     const std::size_t n = piece.size();
     if (n == 0) return;
-    // The same linked list as bpe_encode_heap, but the candidates are grouped
-    // by rank instead of kept in one big heap. Why: for a megabyte word the
+    // The token list of bpe_encode_heap, but the candidates are grouped by
+    // rank instead of kept in one big heap. Why: for a megabyte word the
     // single heap holds a million entries and every pop walks ~10 levels of it
     // through cache misses. Here the current lowest rank comes from a small
     // heap of the ranks that have candidates, and within a rank the leftmost
@@ -187,13 +221,6 @@ void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece,
     // pass, already sorted, read with a cursor, or (b) a small heap of the
     // positions added later by merges. Same order as the scan: lowest rank,
     // then leftmost.
-    struct Node {
-        std::int32_t id;    // -1 once merged into its left neighbour
-        std::int32_t prev;  // -1 = none
-        std::int32_t next;  // -1 = none
-        std::int32_t pair_rank;
-        std::int32_t pair_id;
-    };
     struct Bucket {
         std::vector<std::int32_t> sorted;  // initial candidates, increasing position
         std::size_t cursor = 0;
@@ -208,19 +235,7 @@ void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece,
             return pos;
         }
     };
-    std::vector<Node> nodes(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        nodes[i] = {tables.byte_ids[static_cast<unsigned char>(piece[i])], static_cast<std::int32_t>(i) - 1,
-                    i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1, PairToMergeMap::kNoRank, -1};
-    }
-    auto refresh = [&](std::int32_t left) -> bool {  // recompute the pair at `left`; true if it merges
-        Node& l = nodes[static_cast<std::size_t>(left)];
-        if (l.next < 0) { l.pair_rank = PairToMergeMap::kNoRank; return false; }
-        const Merge m = tables.merges.find(l.id, nodes[static_cast<std::size_t>(l.next)].id);
-        l.pair_rank = m.rank;
-        l.pair_id = m.id;
-        return m.id >= 0;
-    };
+    TokenList list(tables, piece);
     // One bucket per rank up to the highest rank seen so far (grown
     // geometrically), so a piece that only meets early merges stays small.
     std::vector<Bucket> buckets;
@@ -243,11 +258,11 @@ void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece,
     };
     for (std::size_t i = 0; i + 1 < n; ++i) {
         const auto pos = static_cast<std::int32_t>(i);
-        if (refresh(pos)) bucket_of(nodes[i].pair_rank).sorted.push_back(pos);
+        if (list.refresh(pos)) bucket_of(list.pair_rank(pos)).sorted.push_back(pos);
     }
     auto push = [&](std::int32_t left) {
-        if (left < 0 || !refresh(left)) return;
-        std::vector<std::int32_t>& added = bucket_of(nodes[static_cast<std::size_t>(left)].pair_rank).added;
+        if (left < 0 || !list.refresh(left)) return;
+        std::vector<std::int32_t>& added = bucket_of(list.pair_rank(left)).added;
         added.push_back(left);
         std::push_heap(added.begin(), added.end(), later);
     };
@@ -264,22 +279,14 @@ void bpe_encode_buckets(const Tokenizer::Tables& tables, std::string_view piece,
         // node load that misses the cache is this loop's main cost.
         constexpr std::size_t kPrefetchDistance = 16;
         if (bucket.cursor + kPrefetchDistance < bucket.sorted.size()) {
-            __builtin_prefetch(&nodes[static_cast<std::size_t>(bucket.sorted[bucket.cursor + kPrefetchDistance])]);
+            list.prefetch(bucket.sorted[bucket.cursor + kPrefetchDistance]);
         }
-        const std::int32_t left_index = bucket.pop();
-        Node& left = nodes[static_cast<std::size_t>(left_index)];
-        if (left.id < 0 || left.pair_rank != rank) continue;  // stale (see bpe_encode_heap)
-        Node& right = nodes[static_cast<std::size_t>(left.next)];
-        left.id = left.pair_id;
-        right.id = -1;
-        left.next = right.next;
-        if (right.next >= 0) nodes[static_cast<std::size_t>(right.next)].prev = left_index;
-        push(left.prev);
-        push(left_index);
+        const std::int32_t left = bucket.pop();
+        if (!list.is_current(left, rank)) continue;
+        push(list.merge(left));
+        push(left);
     }
-    for (std::int32_t i = 0; i >= 0; i = nodes[static_cast<std::size_t>(i)].next) {
-        out.push_back(nodes[static_cast<std::size_t>(i)].id);
-    }
+    list.append_ids(out);
 }
 
 void bpe_encode(const Tokenizer::Tables& tables, std::string_view piece, std::vector<std::int32_t>& out) {
