@@ -25,6 +25,9 @@
 //             (libuv worker thread + promise), which llama-bench does not pay;
 //   internal  llama.cpp's own decode timers (llama_perf_context: prompt eval + eval
 //             time), i.e. the time inside llama_decode, as llama-bench sees it.
+// plus the process's CPU time (all threads) over the same loop: on a shared machine
+// tokens per CPU-second of a 1-thread run is the figure least disturbed by other load
+// (ggml's worker threads spin while waiting, so for 2 threads it is about half the rate).
 // The table shows "internal" figures; --json has both (and the per-call overhead).
 
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
@@ -114,6 +117,7 @@ async function run_once(ctx, seq, n_ctx, test, tokens, sink) {
         pos = test.prompt;
     }
     await perf_decode_seconds(ctx, sink); // resets the counters
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     if (test.kind === "pp") {
         await decode(ctx, seq, 0, tokens.subarray(0, test.n));
@@ -121,8 +125,10 @@ async function run_once(ctx, seq, n_ctx, test, tokens, sink) {
         for (let i = 0; i < test.n; i++) await decode(ctx, seq, pos + i, tokens.subarray(pos + i, pos + i + 1));
     }
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu_used = process.cpuUsage(cpu0);
+    const cpu = (cpu_used.user + cpu_used.system) / 1e6;
     const internal = await perf_decode_seconds(ctx, sink);
-    return {wall, internal};
+    return {wall, internal, cpu};
 }
 
 function median(xs) {
@@ -188,12 +194,13 @@ async function main() {
                     model: model_path, size_bytes: model.size, threads, test: test.name,
                     tokens_per_s: summary(runs.map((r) => test.n / r.internal)),
                     tokens_per_s_wall: summary(runs.map((r) => test.n / r.wall)),
+                    tokens_per_cpu_s: summary(runs.map((r) => test.n / r.cpu)),
                     overhead_per_call_ms: median(runs.map((r) => (r.wall - r.internal) * 1e3 / calls)),
                     runs,
                 });
                 const last = results.at(-1);
                 process.stderr.write(`${model_path} t=${threads} ${test.name}: ${fmt(last.tokens_per_s)} tok/s ` +
-                    `(wall ${fmt(last.tokens_per_s_wall)}), load ${os.loadavg()[0].toFixed(2)}\n`);
+                    `(wall ${fmt(last.tokens_per_s_wall)}, per CPU-second ${fmt(last.tokens_per_cpu_s)}), load ${os.loadavg()[0].toFixed(2)}\n`);
             }
             await context.dispose();
         }
@@ -210,18 +217,23 @@ async function main() {
     console.log(`system info: ${info.system_info}`);
     console.log(`load average (1/5/15 min) before ${info.load_before.map((x) => x.toFixed(2)).join(" ")}, ` +
         `after ${info.load_after.map((x) => x.toFixed(2)).join(" ")}`);
-    console.log(`tokens/s from llama.cpp's decode timers, median (min-max) of ${opts.reps} runs after a warm-up; ` +
+    console.log(`median (min-max) of ${opts.reps} runs after a warm-up; ` +
         `batch ${info.batch}, KV cache ${info.kv_cache}, flash attention ${opts.flash_attn ? "on" : "off"}\n`);
-    console.log(`| model | size | threads | ${tests.map((t) => t.name).join(" | ")} |`);
-    console.log(`|---|---|---|${tests.map(() => "---").join("|")}|`);
-    for (const model_path of opts.models) {
-        for (const threads of opts.threads) {
-            const row = results.filter((r) => r.model === model_path && r.threads === threads);
-            const cells = tests.map((t) => fmt(row.find((x) => x.test === t.name).tokens_per_s));
-            console.log(`| ${model_path.split("/").at(-1)} | ${(row[0].size_bytes / 1e6).toFixed(0)} MB | ${threads} | ` +
-                `${cells.join(" | ")} |`);
+    const table = (key, title) => {
+        console.log(`\n${title}\n`);
+        console.log(`| model | size | threads | ${tests.map((t) => t.name).join(" | ")} |`);
+        console.log(`|---|---|---|${tests.map(() => "---").join("|")}|`);
+        for (const model_path of opts.models) {
+            for (const threads of opts.threads) {
+                const row = results.filter((r) => r.model === model_path && r.threads === threads);
+                const cells = tests.map((t) => fmt(row.find((x) => x.test === t.name)[key]));
+                console.log(`| ${model_path.split("/").at(-1)} | ${(row[0].size_bytes / 1e6).toFixed(0)} MB | ${threads} | ` +
+                    `${cells.join(" | ")} |`);
+            }
         }
-    }
+    };
+    table("tokens_per_s", "tokens/s (llama.cpp's decode timers)");
+    table("tokens_per_cpu_s", "tokens per CPU-second of the process (all threads)");
     const overheads = results.filter((r) => r.test.startsWith("tg")).map((r) => r.overhead_per_call_ms);
     if (overheads.length > 0)
         console.log(`\nJS/N-API overhead per decode call (wall - internal), median over tg tests: ` +

@@ -47,8 +47,8 @@ def our_logits(cli, model, ids, threads):
         return np.load(npy)[-1].astype(np.float64)
 
 
-def llamacpp_logits(gguf, ids, threads):
-    out = subprocess.run(["node", "llamacpp_logits.mjs", str(gguf), *map(str, ids), "--threads", str(threads)],
+def llamacpp_logits(gguf, ids, threads, kv):
+    out = subprocess.run(["node", "llamacpp_logits.mjs", str(gguf), *map(str, ids), "--threads", str(threads), "--kv", kv],
                          check=True, capture_output=True, text=True, cwd=ROOT / "scripts").stdout
     return np.asarray(json.loads(out)["logits"], dtype=np.float64)
 
@@ -61,6 +61,7 @@ def main():
     ap.add_argument("--cli", default=str(ROOT / "build/release/bin/gpt2"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tolerance", type=float, default=1e-2)
+    ap.add_argument("--kv", choices=["f16", "f32"], default="f16", help="llama.cpp's K/V cache type (default f16, its own default)")
     args = ap.parse_args()
 
     failed = False
@@ -69,10 +70,10 @@ def main():
         ours = our_logits(args.cli, args.model, ids, args.threads)
         top_ours = np.argsort(-ours)[:10]
         for gguf in args.gguf:
-            theirs = llamacpp_logits(gguf, ids, args.threads)
+            theirs = llamacpp_logits(gguf, ids, args.threads, args.kv)
             diff = np.abs(ours - theirs)
             top_theirs = np.argsort(-theirs)[:10]
-            print(f"{gguf.name:24s} T={len(ids):4d}  max|diff| {diff.max():.3e}  mean|diff| {diff.mean():.3e}  "
+            print(f"{gguf.name:24s} kv {args.kv} T={len(ids):4d}  max|diff| {diff.max():.3e}  mean|diff| {diff.mean():.3e}  "
                   f"spread {ours.max() - ours.min():.2f}  argmax {'same' if top_ours[0] == top_theirs[0] else 'DIFFERENT'}"
                   f"  top-10 overlap {len(set(top_ours) & set(top_theirs))}/10")
             if "f32" in gguf.name and diff.max() > args.tolerance:

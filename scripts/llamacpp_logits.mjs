@@ -2,7 +2,7 @@
 // token ids, as JSON {"tokens": [...], "logits": [...]} on stdout. Used by
 // compare_llamacpp_logits.py to check a GGUF written by write_gguf.py against our engine.
 //
-// Usage (from scripts/): node llamacpp_logits.mjs MODEL.gguf ID ID ID ... [--threads N]
+// Usage (from scripts/): node llamacpp_logits.mjs MODEL.gguf ID ID ID ... [--threads N] [--kv f16|f32]
 // The ids are evaluated as one prompt from an empty context (no BOS is added); the logits
 // are the raw output row for the last id, before any sampling transform.
 
@@ -16,13 +16,21 @@ async function main() {
         threads = Number(args[ti + 1]);
         args.splice(ti, 2);
     }
+    let kv = "F16"; // llama.cpp's default K/V cache type
+    const ki = args.indexOf("--kv");
+    if (ki >= 0) {
+        kv = String(args[ki + 1]).toUpperCase();
+        args.splice(ki, 2);
+        if (kv !== "F16" && kv !== "F32") throw new Error("--kv must be f16 or f32");
+    }
     const [model_path, ...ids] = args;
     const tokens = ids.map(Number);
     if (!model_path || tokens.length === 0 || tokens.some((t) => !Number.isInteger(t) || t < 0))
         throw new Error("usage: node llamacpp_logits.mjs MODEL.gguf ID [ID ...] [--threads N]");
     const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
     const model = await llama.loadModel({modelPath: model_path, gpuLayers: 0});
-    const context = await model.createContext({contextSize: 256, batchSize: 256, threads, flashAttention: false});
+    const context = await model.createContext({contextSize: 256, batchSize: 256, threads, flashAttention: false,
+        experimentalKvCacheKeyType: kv, experimentalKvCacheValueType: kv});
     const sequence = context.getSequence();
     const input = tokens.map((t, i) => (i + 1 < tokens.length ? t : [t, {generateNext: {logits: true}}]));
     const out = await sequence.controlledEvaluate(input);
