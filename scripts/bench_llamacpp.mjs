@@ -4,7 +4,7 @@
 // a Node addon and one libggml-cpu-<variant>.so per x86 micro-architecture, and ggml picks
 // the best variant for this CPU at load time: the log line is reported as cpu_backend.)
 //
-// Usage (from scripts/, after `npm install`):
+// Usage (from scripts/, after `NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --omit=optional`):
 //   node bench_llamacpp.mjs MODEL.gguf [MODEL.gguf ...] [--threads 1,2] [--reps 5]
 //        [--tests pp128,pp512,tg128,tg128@512] [--flash-attn] [--json]
 //

@@ -2,7 +2,7 @@
 // same text as bench/bench_tokenizer.cpp, and, given the path of that
 // benchmark binary, runs it too and prints both side by side with the ratio.
 //
-//   cd scripts && npm ci && cd ..
+//   cd scripts && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --omit=optional && cd ..
 //   node scripts/bench_tiktoken.mjs build/release/bin/bench_tokenizer
 //
 // Single thread both. The corpus is the natural-language groups of

@@ -3,7 +3,7 @@
 // Rust tokenizer, encoding "gpt2") is the reference; gpt-tokenizer and
 // js-tiktoken are cross-checked and their disagreements recorded.
 //
-//   cd scripts && npm ci && node make_tokenizer_goldens.mjs
+//   cd scripts && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --omit=optional && node make_tokenizer_goldens.mjs
 //
 // Needs the Debian packages bible-kjv, fortunes (fortune-mod data) and the
 // translated man pages (manpages-de/fr/ru/ja/...); sources that are missing
