@@ -153,16 +153,20 @@ TEST_F(Quant, Q8LogitsStayWithinTheDocumentedToleranceOfF32) {
     EXPECT_GE(a.top1, kQ8MinTop1Agreement);
     // Deterministic: thread counts give the same bits. The q8 products are
     // bit-identical across instruction sets (tests/test_kernels_formats.cpp),
-    // but the F32 kernels around them (layer norm, attention, logits'
-    // neighbours) reduce in the active level's width, so the scalar level
-    // agrees to float rounding only.
+    // but the F32 kernels around them (layer norm, attention) reduce in the
+    // active level's width, and a last-bit change of an activation can move
+    // its int8 rounding; so at the scalar level the q8 model is held to the
+    // same documented tolerance against the F32 model at that level.
     EXPECT_EQ(logits(q8, tokens, 1), got);
     {
         const auto saved = cpu::set_active(cpu::Isa::kScalar);
-        const auto scalar = logits(q8, tokens);
+        const auto ref_scalar = logits(*dir_ / "f32", tokens);
+        const auto got_scalar = logits(q8, tokens);
         cpu::set_active(saved);
-        ASSERT_EQ(scalar.size(), got.size());
-        for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(scalar[i], got[i], 1e-4) << i;
+        const Agreement s = compare(ref_scalar, got_scalar, 50257);
+        EXPECT_LE(s.mean_kl, kQ8MaxMeanKl);
+        EXPECT_LE(s.max_rel, kQ8MaxRelLogitError);
+        EXPECT_GE(s.top1, kQ8MinTop1Agreement);
     }
     // Incremental decoding equals the batch (row independence of T).
     const Model mq = Model::load(q8);
