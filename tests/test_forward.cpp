@@ -20,6 +20,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@
 #include "gpt2/model.hpp"
 #include "gpt2/random_model.hpp"
 #include "gpt2/session.hpp"
+#include "kernels/cpu.hpp"
 #include "support/npy.hpp"
 #include "support/sha256.hpp"
 #include "support/test_env.hpp"
@@ -154,11 +156,31 @@ std::vector<std::string> case_names() {
     return names;
 }
 
-class ForwardGoldenCase : public ::testing::TestWithParam<std::string> {};
+// Every case runs at every instruction-set level this CPU has
+// (kernels::cpu::set_active): the F32 kernels are compiled per level and
+// chosen at run time, and each level must meet the goldens' tolerance.
+std::vector<gpt2::kernels::cpu::Isa> isas() {
+    namespace cpu = gpt2::kernels::cpu;
+    std::vector<cpu::Isa> out;
+    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
+        if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
+    return out;
+}
+
+using CaseAndIsa = std::tuple<std::string, gpt2::kernels::cpu::Isa>;
+
+class ForwardGoldenCase : public ::testing::TestWithParam<CaseAndIsa> {
+protected:
+    void SetUp() override { saved_ = gpt2::kernels::cpu::set_active(std::get<1>(GetParam())); }
+    void TearDown() override { gpt2::kernels::cpu::set_active(saved_); }
+
+private:
+    gpt2::kernels::cpu::Isa saved_ = gpt2::kernels::cpu::Isa::kScalar;
+};
 
 TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
     {
-        const GoldenCase c = read_case(gpt2::test::test_data_dir() / "forward" / GetParam());
+        const GoldenCase c = read_case(gpt2::test::test_data_dir() / "forward" / std::get<0>(GetParam()));
         const fs::path model_dir = model_dir_for(c);
         if (c.generator == "sharp") write_sharp_model(model_dir, c.spec.config, c.spec.seed);
         else gpt2::write_random_model(model_dir, c.spec);
@@ -207,8 +229,8 @@ TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
             if (first_bad == -2 && !(d <= kHiddenTolerance)) first_bad = slot - 1;
         }
         RecordProperty(c.name + "_max_logit_diff", std::to_string(logit_diff));
-        std::printf("[ %s ] %s, T=%d: max|logit diff| = %.3g\n", c.name.c_str(), gpt2::dtype_name(c.spec.dtype), T,
-                    logit_diff);
+        std::printf("[ %s ] %s, T=%d, %s: max|logit diff| = %.3g\n", c.name.c_str(), gpt2::dtype_name(c.spec.dtype), T,
+                    gpt2::kernels::cpu::isa_name(gpt2::kernels::cpu::active()), logit_diff);
         EXPECT_LE(logit_diff, kLogitTolerance)
             << "first layer that differs: "
             << (first_bad == -2 ? std::string("none above tolerance (only the logits)")
@@ -222,7 +244,9 @@ TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, ForwardGoldenCase, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Cases, ForwardGoldenCase, ::testing::Combine(::testing::ValuesIn(case_names()), ::testing::ValuesIn(isas())),
+                         [](const ::testing::TestParamInfo<CaseAndIsa>& info) {
+                             return std::get<0>(info.param) + "_" + gpt2::kernels::cpu::isa_name(std::get<1>(info.param));
+                         });
 
 }  // namespace

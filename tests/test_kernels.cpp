@@ -1,7 +1,10 @@
-// Each fast kernel against its naive twin (lib/kernels/reference.cpp) over
-// sizes with remainders (not multiples of the SIMD width or the tiles), plus
-// the exactness contracts the forward pass relies on: rows independent of T,
-// results independent of the thread count.
+// Each fast F32 kernel against its naive twin (lib/kernels/reference.cpp)
+// over sizes with remainders (not multiples of the SIMD width or the tiles),
+// plus the exactness contracts the forward pass relies on: rows independent
+// of T, results independent of the thread count. Every kernel test runs at
+// every instruction-set level this CPU has (kernels::cpu::set_active): the
+// F32 kernels are compiled per level and dispatched at run time
+// (kernels/f32_kernels.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +13,8 @@
 #include <vector>
 
 #include "kernels/attention.hpp"
+#include "kernels/cpu.hpp"
+#include "kernels/f32_kernels.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/layer_norm.hpp"
 #include "kernels/matmul.hpp"
@@ -27,6 +32,35 @@ std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0
     std::vector<float> v(n);
     for (float& x : v) x = dist(rng);
     return v;
+}
+
+// The instruction sets to test: every level up to what the CPU has.
+std::vector<cpu::Isa> isas() {
+    std::vector<cpu::Isa> out;
+    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
+        if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
+    return out;
+}
+
+// Runs each test with cpu::active() capped to the parameter, restored after.
+class Kernels : public ::testing::TestWithParam<cpu::Isa> {
+protected:
+    void SetUp() override { saved_ = cpu::set_active(GetParam()); }
+    void TearDown() override { cpu::set_active(saved_); }
+
+private:
+    cpu::Isa saved_ = cpu::Isa::kScalar;
+};
+
+INSTANTIATE_TEST_SUITE_P(Isa, Kernels, ::testing::ValuesIn(isas()),
+                         [](const ::testing::TestParamInfo<cpu::Isa>& info) { return cpu::isa_name(info.param); });
+
+// The dispatcher hands out the table compiled for the active level.
+TEST_P(Kernels, ActiveTableIsTheActiveLevel) {
+    EXPECT_EQ(cpu::active(), GetParam());
+    const f32::Kernels& k = f32::active();
+    EXPECT_EQ(k.isa, GetParam());
+    EXPECT_EQ(k.width, GetParam() == cpu::Isa::kAvx512 ? 16 : GetParam() == cpu::Isa::kAvx2 ? 8 : 1);
 }
 
 TEST(ThreadPool, ParallelForCoversEveryIndexOnceInGrainAlignedRanges) {
@@ -54,7 +88,7 @@ TEST(ThreadPool, RunCallsEveryChunkOnce) {
     }
 }
 
-TEST(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
+TEST_P(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
     ThreadPool pool(2);
     for (int T : {1, 2, 5, 7, 13}) {
         for (int C_in : {1, 17, 64, 300}) {
@@ -76,7 +110,7 @@ TEST(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
     }
 }
 
-TEST(Kernels, MatmulLongReductionCrossesKBlocks) {
+TEST_P(Kernels, MatmulLongReductionCrossesKBlocks) {
     ThreadPool pool(2);
     const int T = 9, C_in = 700, C_out = 130;
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 4);
@@ -90,7 +124,7 @@ TEST(Kernels, MatmulLongReductionCrossesKBlocks) {
 // The contract of matmul.hpp: every row is the same bits whether computed
 // alone (decode path), inside a T-row batch (prefill path) or with any
 // thread count.
-TEST(Kernels, MatmulRowsAreBitIdenticalAcrossTAndThreads) {
+TEST_P(Kernels, MatmulRowsAreBitIdenticalAcrossTAndThreads) {
     const int T = 11, C_in = 530, C_out = 301;
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 6);
     const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 7);
@@ -110,7 +144,7 @@ TEST(Kernels, MatmulRowsAreBitIdenticalAcrossTAndThreads) {
     }
 }
 
-TEST(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
+TEST_P(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
     ThreadPool one(1), two(2);
     for (int T : {1, 3, 6, 70}) {
         for (int C : {1, 15, 64, 97}) {
@@ -134,7 +168,7 @@ TEST(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
     }
 }
 
-TEST(Kernels, LayerNormMatchesNaive) {
+TEST_P(Kernels, LayerNormMatchesNaive) {
     for (int C : {1, 7, 16, 33, 96, 768}) {
         const int T = 3;
         auto x = random_vector(static_cast<std::size_t>(T) * C, 11, 3.0f);
@@ -148,7 +182,7 @@ TEST(Kernels, LayerNormMatchesNaive) {
     }
 }
 
-TEST(Kernels, GeluMatchesNaiveOverTheWholeRange) {
+TEST_P(Kernels, GeluMatchesNaiveOverTheWholeRange) {
     ThreadPool pool(2);
     std::vector<float> x;
     for (float v = -30.0f; v <= 30.0f; v += 0.01f) x.push_back(v);
@@ -162,7 +196,7 @@ TEST(Kernels, GeluMatchesNaiveOverTheWholeRange) {
         ASSERT_NEAR(fast[i], naive[i], 1e-6 + 1e-6 * std::fabs(naive[i])) << "x=" << x[i];
 }
 
-TEST(Kernels, GeluIsBitIdenticalForAnyPartition) {
+TEST_P(Kernels, GeluIsBitIdenticalForAnyPartition) {
     const auto x = random_vector(5003, 14, 4.0f);
     ThreadPool one(1), two(2), three(3);
     std::vector<float> a(x.size()), b(x.size()), c(x.size());
@@ -179,7 +213,7 @@ TEST(Kernels, GeluIsBitIdenticalForAnyPartition) {
     }
 }
 
-TEST(Kernels, SoftmaxMatchesNaive) {
+TEST_P(Kernels, SoftmaxMatchesNaive) {
     for (int n : {1, 2, 15, 16, 17, 100, 1000, 50257}) {
         auto x = random_vector(static_cast<std::size_t>(n), 15, 5.0f);
         x[0] = 60.0f;   // a dominant logit: the max subtraction matters
@@ -196,7 +230,7 @@ TEST(Kernels, SoftmaxMatchesNaive) {
     }
 }
 
-TEST(Kernels, ResidualAddMatchesNaive) {
+TEST_P(Kernels, ResidualAddMatchesNaive) {
     const auto y = random_vector(1001, 16);
     auto fast = random_vector(1001, 17);
     auto naive = fast;
@@ -205,7 +239,7 @@ TEST(Kernels, ResidualAddMatchesNaive) {
     EXPECT_EQ(fast, naive);
 }
 
-TEST(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
+TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
     ThreadPool pool(2);
     struct Shape { int NH, HS, T, pos0; };
     for (const Shape s : {Shape{1, 1, 1, 0}, Shape{2, 15, 5, 0}, Shape{4, 24, 7, 3}, Shape{3, 64, 1, 40},

@@ -16,7 +16,6 @@
 #include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
 #include "kernels/reference.hpp"
-#include "kernels/simd.hpp"
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
@@ -60,8 +59,6 @@ struct IsaScope {
     ~IsaScope() { cpu::set_active(saved); }
 };
 
-int isa_width(cpu::Isa isa) { return isa == cpu::Isa::kAvx512 ? 16 : isa == cpu::Isa::kAvx2 ? 8 : 1; }
-
 TEST(KernelFormats, CpuLevelsAreOrderedAndCapped) {
     EXPECT_LE(static_cast<int>(cpu::active()), static_cast<int>(cpu::detected()));
     IsaScope scope(cpu::Isa::kScalar);
@@ -93,8 +90,9 @@ TEST(KernelFormats, WidenHalfIsExact) {
     }
 }
 
-// 16-bit matmul: bit-identical to the F32 kernel on the widened matrix (the
-// per-element fma sequence does not depend on the width), near the twin.
+// 16-bit matmul: bit-identical to the F32 kernel on the widened matrix at the
+// same level, and (the per-element fma sequence does not depend on the
+// width) to the F32 kernel at any level; near the twin.
 TEST(KernelFormats, MatmulHalfEqualsWidenedF32AndNaive) {
     ThreadPool pool(2);
     for (Half h : {Half::kF16, Half::kBF16}) {
@@ -111,10 +109,12 @@ TEST(KernelFormats, MatmulHalfEqualsWidenedF32AndNaive) {
                                            C_out);
                     for (cpu::Isa isa : isas()) {
                         IsaScope scope(isa);
-                        std::vector<float> got(f32.size());
+                        std::vector<float> got(f32.size()), f32_here(f32.size());
                         matmul_half(got.data(), x.data(), w16.data(), h, b.data(), T, C_in, C_out, pool);
-                        ASSERT_EQ(got, f32) << cpu::isa_name(isa) << " T=" << T << " C_in=" << C_in
-                                            << " C_out=" << C_out;
+                        matmul(f32_here.data(), x.data(), w32.data(), b.data(), T, C_in, C_out, pool);
+                        ASSERT_EQ(got, f32_here) << cpu::isa_name(isa) << " T=" << T << " C_in=" << C_in
+                                                 << " C_out=" << C_out;
+                        ASSERT_EQ(f32_here, f32) << cpu::isa_name(isa);
                         for (std::size_t i = 0; i < got.size(); ++i)
                             ASSERT_NEAR(got[i], naive[i], 1e-5 * std::sqrt(static_cast<double>(C_in)) * 4) << i;
                     }
@@ -142,8 +142,9 @@ TEST(KernelFormats, MatmulHalfLongReductionAndThreads) {
 }
 
 // Logits kernel: near the twin on every ISA; bit-identical to the F32
-// kernel when the ISA has the build's vector width; rows independent of T
-// and threads.
+// kernel at the same level (both reduce in simd::dot's order for that
+// level's width: the F32 kernels dispatch on cpu::active() too); rows
+// independent of T and threads.
 TEST(KernelFormats, MatmulTransposedHalf) {
     ThreadPool one(1), two(2);
     for (Half h : {Half::kF16, Half::kBF16}) {
@@ -153,18 +154,16 @@ TEST(KernelFormats, MatmulTransposedHalf) {
                     const auto x = random_vector(static_cast<std::size_t>(T) * C, 9);
                     const auto w16 = to_half(random_vector(static_cast<std::size_t>(N) * C, 10), h);
                     const auto w32 = widened(w16, h);
-                    std::vector<float> f32(static_cast<std::size_t>(T) * N), naive(f32.size());
-                    matmul_transposed(f32.data(), x.data(), w32.data(), T, C, N, two);
+                    std::vector<float> naive(static_cast<std::size_t>(T) * N);
                     reference::matmul_transposed_half(naive.data(), x.data(), w16.data(), h == Half::kBF16, T, C, N);
                     for (cpu::Isa isa : isas()) {
                         IsaScope scope(isa);
-                        std::vector<float> got(f32.size()), got1(f32.size());
+                        std::vector<float> got(naive.size()), got1(naive.size()), f32(naive.size());
                         matmul_transposed_half(got.data(), x.data(), w16.data(), h, T, C, N, two);
                         matmul_transposed_half(got1.data(), x.data(), w16.data(), h, T, C, N, one);
+                        matmul_transposed(f32.data(), x.data(), w32.data(), T, C, N, two);
                         ASSERT_EQ(got, got1);
-                        if (isa_width(isa) == simd::Vec::kWidth) {
-                            ASSERT_EQ(got, f32) << cpu::isa_name(isa);
-                        }
+                        ASSERT_EQ(got, f32) << cpu::isa_name(isa) << " T=" << T << " C=" << C << " N=" << N;
                         for (std::size_t i = 0; i < got.size(); ++i)
                             ASSERT_NEAR(got[i], naive[i], 1e-5 * std::sqrt(static_cast<double>(C)) * 4) << i;
                         std::vector<float> row(static_cast<std::size_t>(N));

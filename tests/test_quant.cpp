@@ -22,12 +22,12 @@
 #include "gpt2/session.hpp"
 #include "kernels/cpu.hpp"
 #include "kernels/matmul_q8.hpp"
-#include "kernels/simd.hpp"
 #include "support/test_env.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+namespace cpu = gpt2::kernels::cpu;
 using gpt2::DType;
 using gpt2::Model;
 using gpt2::WeightFormat;
@@ -80,20 +80,19 @@ TEST_F(Quant, SixteenBitNativeKernelsEqualTheWidenedF32Model) {
         gpt2::convert_model(half, wide, WeightFormat::kF32);   // widening is exact
         EXPECT_EQ(Model::load(half).dtype(), f == WeightFormat::kBF16 ? DType::kBF16 : DType::kF16);
         EXPECT_EQ(Model::load(wide).dtype(), DType::kF32);
-        const auto a = logits(half, tokens), b = logits(wide, tokens);
-        ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
-        // The stated bound: identical bits when the active instruction set has
-        // the build's vector width (the logits' dot products then reduce in
-        // the same order), else within float rounding of the reduction order.
-        const int width = gpt2::kernels::cpu::active() == gpt2::kernels::cpu::Isa::kAvx512 ? 16
-                          : gpt2::kernels::cpu::active() == gpt2::kernels::cpu::Isa::kAvx2 ? 8 : 1;
-        if (width == gpt2::kernels::simd::Vec::kWidth) {
-            EXPECT_EQ(a, b) << gpt2::weight_format_name(f);
-        } else {
-            for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5) << i;
+        // The stated bound: identical bits at every instruction-set level
+        // (the 16-bit and F32 kernels both dispatch on cpu::active(), so the
+        // logits' dot products reduce in the same order at each level).
+        for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512}) {
+            if (static_cast<int>(isa) > static_cast<int>(cpu::detected())) continue;
+            const cpu::Isa saved = cpu::set_active(isa);
+            const auto a = logits(half, tokens), b = logits(wide, tokens);
+            ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
+            EXPECT_EQ(a, b) << gpt2::weight_format_name(f) << " at " << cpu::isa_name(isa);
+            // And thread counts do not matter.
+            EXPECT_EQ(logits(half, tokens, 1), a) << cpu::isa_name(isa);
+            cpu::set_active(saved);
         }
-        // And thread counts do not matter.
-        EXPECT_EQ(logits(half, tokens, 1), a);
     }
 }
 
@@ -152,13 +151,22 @@ TEST_F(Quant, Q8LogitsStayWithinTheDocumentedToleranceOfF32) {
     EXPECT_LE(a.mean_kl, kQ8MaxMeanKl);
     EXPECT_LE(a.max_rel, kQ8MaxRelLogitError);
     EXPECT_GE(a.top1, kQ8MinTop1Agreement);
-    // Deterministic: thread counts and instruction sets give the same bits.
+    // Deterministic: thread counts give the same bits. The q8 products are
+    // bit-identical across instruction sets (tests/test_kernels_formats.cpp),
+    // but the F32 kernels around them (layer norm, attention) reduce in the
+    // active level's width, and a last-bit change of an activation can move
+    // its int8 rounding; so at the scalar level the q8 model is held to the
+    // same documented tolerance against the F32 model at that level.
     EXPECT_EQ(logits(q8, tokens, 1), got);
     {
-        const auto saved = gpt2::kernels::cpu::set_active(gpt2::kernels::cpu::Isa::kScalar);
-        const auto scalar = logits(q8, tokens);
-        gpt2::kernels::cpu::set_active(saved);
-        EXPECT_EQ(scalar, got);
+        const auto saved = cpu::set_active(cpu::Isa::kScalar);
+        const auto ref_scalar = logits(*dir_ / "f32", tokens);
+        const auto got_scalar = logits(q8, tokens);
+        cpu::set_active(saved);
+        const Agreement s = compare(ref_scalar, got_scalar, 50257);
+        EXPECT_LE(s.mean_kl, kQ8MaxMeanKl);
+        EXPECT_LE(s.max_rel, kQ8MaxRelLogitError);
+        EXPECT_GE(s.top1, kQ8MinTop1Agreement);
     }
     // Incremental decoding equals the batch (row independence of T).
     const Model mq = Model::load(q8);

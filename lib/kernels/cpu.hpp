@@ -1,14 +1,24 @@
 #pragma once
-// Runtime CPU-feature dispatch for the weight-format kernels (16-bit and q8).
+// Runtime CPU-feature dispatch for every kernel with vector code: the F32
+// kernels (matmul, attention, layer norm, softmax, GELU, residual) and the
+// weight-format kernels (16-bit and q8).
 //
 //   if (kernels::cpu::active() >= kernels::cpu::Isa::kAvx512) ...
 //
-// The kernels of matmul_half.cpp and matmul_q8.cpp are compiled for several
-// instruction sets with function-level target attributes (not the global
-// -march), and one is chosen at run time: the best the CPU supports, probed
-// once (cpuid through __builtin_cpu_supports) on first use. So a binary built
-// without -march=native still uses AVX-512 where it exists and runs on any
-// x86-64 CPU (scalar fallback). GPT2_ISA=scalar|avx2|avx512 in the
+// Each kernel is compiled for several instruction sets regardless of the
+// global -march, and one is chosen at run time per kernel call: the best the
+// CPU supports, probed once (cpuid through __builtin_cpu_supports) on first
+// use. The F32 kernels are one source (f32_kernels.inc) compiled three times
+// with per-file -m flags (kernels/f32_kernels.hpp explains why); the 16-bit
+// and q8 kernels use function-level target attributes (matmul_half.cpp,
+// matmul_q8.cpp). So a binary built without -march=native
+// (-DGPT2_NATIVE=OFF) still uses AVX-512 where it exists and runs on any
+// x86-64 CPU (scalar fallback); a -march=native build (the default for local
+// builds) additionally lets the compiler use the build machine's features
+// everywhere else, so it runs only on CPUs like the build machine.
+// Results depend on the level only through the vector width of reductions
+// (dot products, sums): at one level the 16-bit kernels give the F32 kernels'
+// bits on the widened weights. GPT2_ISA=scalar|avx2|avx512 in the
 // environment caps the choice (benchmarks and tests of the fallbacks);
 // set_active() does the same from code (tests). Thread-safety: active() is a
 // relaxed atomic read; set_active() is for tests and benchmarks only, called

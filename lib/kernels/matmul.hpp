@@ -12,9 +12,12 @@
 //   whatever T, the thread count or the SIMD width. So decode (T = 1), prefill
 //   (T > 1) and chunked prefill give bit-identical rows.
 // - matmul_transposed computes every element with simd::dot (a fixed order
-//   for a given build), whatever T or the thread count.
+//   for a given instruction-set level, kernels::cpu::active()), whatever T or
+//   the thread count.
 // Both split the work over output columns (never a reduction) in the pool.
 //
+// The loops live in f32_kernels.inc, compiled per instruction set and
+// dispatched at run time (kernels/f32_kernels.hpp).
 // Paths: T = 1 streams each row of w once with a register block of
 // accumulators (memory-bound matrix-vector); T > 1 blocks for cache (a panel
 // of columns × a block of k kept in L2, a tile of rows × columns in

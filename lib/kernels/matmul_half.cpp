@@ -23,7 +23,7 @@ namespace gpt2::kernels {
 
 namespace {
 
-// A k-block of the prefill path (as kernels/matmul.cpp): a panel of columns
+// A k-block of the prefill path (as kernels/f32_kernels.inc): a panel of columns
 // × kKBlock rows of w stays in L2 while the row tiles of x pass by.
 constexpr int kKBlock = 256;
 
@@ -43,7 +43,7 @@ struct HalfDotArgs {
 };
 
 // One lane, exact: the tails of every ISA and the whole scalar fallback.
-// Tile sizes as kernels/matmul.cpp's build without AVX.
+// Tile sizes as the scalar level of kernels/f32_kernels.inc.
 struct Scalar {
     using Reg = float;
     static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1;

@@ -11,7 +11,7 @@
 //   bit for bit the logits its F32 widening would give.
 // - matmul_transposed_half: the simd::dot order of the active instruction
 //   set's width (16 lanes AVX-512, 8 AVX2, 1 scalar) and its fixed reduction
-//   tree, so it equals matmul_transposed on a build of the same width.
+//   tree, so it equals matmul_transposed at the same level.
 // Work is split over output columns in the pool (never a reduction).
 // Instruction set: kernels::cpu::active() (AVX-512, AVX2+F16C, scalar).
 #include <cstdint>

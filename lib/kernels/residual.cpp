@@ -1,11 +1,10 @@
 #include "kernels/residual.hpp"
 
+#include "kernels/f32_kernels.hpp"
+
+// The loop is in f32_kernels.inc, compiled per instruction set.
 namespace gpt2::kernels {
 
-void residual_add(float* x, const float* y, std::int64_t n) {
-    // One add per element: the compiler vectorises this loop, and the result
-    // is the same bits whatever the vector width.
-    for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
+void residual_add(float* x, const float* y, std::int64_t n) { f32::active().residual_add(x, y, n); }
 
 }  // namespace gpt2::kernels

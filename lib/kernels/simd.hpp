@@ -9,13 +9,42 @@
 // so a tail element gets exactly the bits it would get in a vector lane, and
 // results do not depend on where the thread partition cut the array.
 //
-// The width is chosen at compile time (GPT2_NATIVE builds with -march=native);
-// a binary built without AVX-512 still builds and runs with AVX2 or scalar.
+// The width is fixed per translation unit. The F32 kernels (f32_kernels.inc)
+// are compiled once per level, each translation unit defining
+// GPT2_SIMD_LEVEL (0 scalar, 1 AVX2+FMA, 2 AVX-512) and compiled with that
+// level's -m flags (lib/CMakeLists.txt); kernels::cpu::active() picks one at
+// run time. Without GPT2_SIMD_LEVEL (bench/read_bandwidth.hpp) the width
+// follows the compiler's target macros. Everything here lives in an inline
+// namespace named after the level, so the three copies of these inline
+// functions (same names, different instructions) never merge at link time.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#if !defined(GPT2_SIMD_LEVEL)
+#if defined(__AVX512F__)
+#define GPT2_SIMD_LEVEL 2
+#elif defined(__AVX2__) && defined(__FMA__)
+#define GPT2_SIMD_LEVEL 1
+#else
+#define GPT2_SIMD_LEVEL 0
+#endif
+#define GPT2_SIMD_NS build_flags
+#elif GPT2_SIMD_LEVEL == 2
+#define GPT2_SIMD_NS level_avx512
+#elif GPT2_SIMD_LEVEL == 1
+#define GPT2_SIMD_NS level_avx2
+#else
+#define GPT2_SIMD_NS level_scalar
+#endif
+#if GPT2_SIMD_LEVEL == 2 && !defined(__AVX512F__)
+#error "GPT2_SIMD_LEVEL 2 needs -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma"
+#endif
+#if GPT2_SIMD_LEVEL == 1 && !(defined(__AVX2__) && defined(__FMA__))
+#error "GPT2_SIMD_LEVEL 1 needs -mavx2 -mfma"
+#endif
+
+#if GPT2_SIMD_LEVEL > 0
 // GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (they
 // pass _mm512_undefined_*() as the ignored merge source of an unmasked op); the
 // warning is located in immintrin.h, so it is silenced for the lines after
@@ -28,6 +57,7 @@
 #endif
 
 namespace gpt2::kernels::simd {
+inline namespace GPT2_SIMD_NS {
 
 struct Scalar {
     static constexpr int kWidth = 1;
@@ -42,11 +72,11 @@ inline Scalar operator-(Scalar a, Scalar b) { return {a.v - b.v}; }
 inline Scalar operator*(Scalar a, Scalar b) { return {a.v * b.v}; }
 inline Scalar operator/(Scalar a, Scalar b) { return {a.v / b.v}; }
 // a * b + c, rounded once.
-inline Scalar fma(Scalar a, Scalar b, Scalar c) { return {std::fma(a.v, b.v, c.v)}; }
+inline Scalar fma(Scalar a, Scalar b, Scalar c) { return {__builtin_fmaf(a.v, b.v, c.v)}; }
 inline Scalar max(Scalar a, Scalar b) { return {a.v > b.v ? a.v : b.v}; }
 inline Scalar min(Scalar a, Scalar b) { return {a.v < b.v ? a.v : b.v}; }
 // Round to nearest, ties to even (the default rounding mode).
-inline Scalar round_nearest(Scalar a) { return {std::nearbyint(a.v)}; }
+inline Scalar round_nearest(Scalar a) { return {__builtin_nearbyintf(a.v)}; }
 // 2^n for an integral-valued n in [-126, 127].
 inline Scalar exp2_int(Scalar n) {
     const std::int32_t bits = (static_cast<std::int32_t>(n.v) + 127) << 23;
@@ -57,7 +87,7 @@ inline Scalar exp2_int(Scalar n) {
 inline float reduce_add(Scalar a) { return a.v; }
 inline float reduce_max(Scalar a) { return a.v; }
 
-#if defined(__AVX512F__)
+#if GPT2_SIMD_LEVEL == 2
 struct Vec {
     static constexpr int kWidth = 16;
     __m512 v;
@@ -91,7 +121,7 @@ inline float reduce_add(Vec a) {
     return _mm_cvtss_f32(s);
 }
 inline float reduce_max(Vec a) { return _mm512_reduce_max_ps(a.v); }
-#elif defined(__AVX2__) && defined(__FMA__)
+#elif GPT2_SIMD_LEVEL == 1
 struct Vec {
     static constexpr int kWidth = 8;
     __m256 v;
@@ -149,10 +179,6 @@ inline V exp(V x) {
     return p * exp2_int(n);
 }
 
-}  // namespace gpt2::kernels::simd
-
-namespace gpt2::kernels::simd {
-
 // Σ a[i]·b[i] in a fixed order: Vec lanes accumulate the first
 // n - n % kWidth terms with fma, the lanes are reduced with reduce_add, then
 // the tail terms are fma'd one by one. Depends only on the inputs and n.
@@ -161,8 +187,9 @@ inline float dot(const float* a, const float* b, int n) {
     Vec acc = Vec::zero();
     for (int i = 0; i < n_vec; i += Vec::kWidth) acc = fma(Vec::load(a + i), Vec::load(b + i), acc);
     float sum = reduce_add(acc);
-    for (int i = n_vec; i < n; ++i) sum = std::fma(a[i], b[i], sum);
+    for (int i = n_vec; i < n; ++i) sum = __builtin_fmaf(a[i], b[i], sum);
     return sum;
 }
 
+}  // namespace GPT2_SIMD_NS
 }  // namespace gpt2::kernels::simd

@@ -1,0 +1,83 @@
+#pragma once
+// The F32 kernels of one instruction-set level, as a table of plain
+// functions. kernels/f32_kernels.inc holds their code, written once;
+// f32_scalar.cpp, f32_avx2.cpp and f32_avx512.cpp compile it three times
+// with per-file -m flags (lib/CMakeLists.txt) and GPT2_SIMD_LEVEL, each into
+// its own namespace. The public kernels (matmul.cpp, attention.cpp,
+// layer_norm.cpp, softmax.cpp, gelu.cpp, residual.cpp) look the table up once
+// per call with kernels::cpu::active() and keep the thread pool and the
+// scratch buffers on their side, so the per-level translation units contain
+// kernel code only (no std templates whose out-of-line copies could merge
+// across levels at link time).
+//
+// Why whole translation units per level rather than target attributes (as
+// matmul_half.cpp does): the F32 kernels are written on kernels/simd.hpp's
+// Vec type with free operators and templates (simd::exp); a per-file -m flag
+// gives every one of those inline functions the level's instructions without
+// annotating each, and keeps the code identical to the single-width version
+// it replaces (same bits at each level).
+#include <cstdint>
+
+#include "kernels/cpu.hpp"
+
+namespace gpt2::kernels::f32 {
+
+// matmul (see matmul.hpp): out [T, C_out] = x [T, C_in] · w [C_in, C_out] + bias.
+struct MatmulArgs {
+    float* out;
+    const float* x;
+    const float* w;
+    const float* bias;
+    int T, C_in, C_out;
+};
+
+// matmul_transposed: out [T, N] = x [T, C] · w [N, C]ᵀ.
+struct DotArgs {
+    float* out;
+    const float* x;
+    const float* w;
+    int T, C, N;
+};
+
+// attention (see attention.hpp), the per-call constants.
+struct AttentionArgs {
+    float* out;
+    int out_stride;
+    const float* q;
+    int q_stride;
+    const float* k;
+    const float* v;
+    int kv_stride;
+    int pos0, HS;
+    float scale;
+};
+
+struct Kernels {
+    cpu::Isa isa;
+    int width;            // floats per vector
+    int prefill_grain;    // columns per prefill panel (parallel_for grain)
+    int dot_grain;        // rows of w per logits tile (parallel_for grain)
+    // Columns [j0, j1) of every row; decode is the T = 1 path.
+    void (*matmul_decode)(const MatmulArgs& a, int j0, int j1);
+    void (*matmul_prefill)(const MatmulArgs& a, int j0, int j1);
+    // Rows [n0, n1) of w against every row of x.
+    void (*dot_columns)(const DotArgs& a, int n0, int n1);
+    // Query t, heads [h0, h1); scores: scratch of (pos0 + t + 1)·(h1 - h0) floats.
+    void (*attend)(const AttentionArgs& a, int t, int h0, int h1, float* scores);
+    void (*layer_norm)(float* out, const float* x, const float* weight, const float* bias, int T, int C, float eps);
+    void (*softmax)(float* out, const float* x, int n);
+    void (*gelu)(float* out, const float* x, std::int64_t n);
+    void (*residual_add)(float* x, const float* y, std::int64_t n);
+};
+
+// One table per level (defined in f32_<level>.cpp); the AVX tables exist only
+// on x86-64.
+const Kernels& kernels_scalar();
+const Kernels& kernels_avx2();
+const Kernels& kernels_avx512();
+
+// The table of `isa` (kernels::cpu::active() for the kernels' calls).
+const Kernels& kernels_for(cpu::Isa isa);
+inline const Kernels& active() { return kernels_for(cpu::active()); }
+
+}  // namespace gpt2::kernels::f32
