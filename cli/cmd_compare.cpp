@@ -1,4 +1,15 @@
 // gpt2 compare: the sampling strategies side by side on one prompt.
+//
+// The prompt is evaluated once; then every (strategy, run) pair — a "lane" —
+// is decoded from a fork of it, all lanes together: each step samples one
+// token per lane and evaluates them in one batched forward pass
+// (gpt2::BatchDecoder), so every weight matrix is read once per step for all
+// lanes rather than once per lane. The decoder gives each lane the bits its
+// own session would have given, so the tokens are those of generate() with
+// the same chain and seed. A lane leaves the batch when it stops (end of
+// text, -n tokens, or the context is full).
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -12,9 +23,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "gpt2/batch.hpp"
 #include "gpt2/error.hpp"
 #include "gpt2/generate.hpp"
 #include "gpt2/sampling/presets.hpp"
+#include "gpt2/sampling/stats.hpp"
+#include "gpt2/utf8_stream.hpp"
 #include "options.hpp"
 #include "render.hpp"
 
@@ -114,6 +128,118 @@ std::vector<sampling::Preset> pick(const CompareOptions& o, const std::vector<sa
     return out;
 }
 
+// One (strategy, run) sequence: its sampler state, its fork of the prompt's
+// session, and what it produced.
+struct Lane {
+    Lane(std::size_t strategy_index, sampling::Chain c, sampling::Rng r, Session s)
+        : strategy(strategy_index), chain(std::move(c)), rng(r), session(std::move(s)) {}
+
+    std::size_t strategy;   // index into the table rows
+    sampling::Chain chain;
+    sampling::Rng rng;
+    Session session;
+    std::span<const float> logits;   // the next token's logits
+    Utf8Stream utf8;
+    std::vector<std::int32_t> tokens;
+    std::string text;
+    StopReason stop_reason = StopReason::kMaxTokens;
+    std::vector<double> p_raw;   // softmax(logits)[token], per token
+    std::vector<sampling::DistStats> raw_stats, final_stats;
+    double seconds = 0;   // own sampling (statistics excluded) + the batched passes it took part in
+    bool done = false;
+};
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// softmax(logits)[id] in double, computed as generate() computes
+// GenerateResult::p_raw (so logp is the same to the last bit).
+double raw_probability(std::span<const float> logits, std::int32_t id) {
+    float m = -INFINITY;
+    for (float v : logits) m = std::max(m, v);
+    double sum = 0.0;
+    for (float v : logits) sum += std::exp(static_cast<double>(v) - m);
+    return std::exp(static_cast<double>(logits[static_cast<std::size_t>(id)]) - m) / sum;
+}
+
+// The generate() loop (include/gpt2/generate.hpp: sample, stop at end of
+// text, accept, statistics, stop at -n tokens or a full context, evaluate)
+// for every lane in lock step, the evaluations of a step batched into one
+// forward pass. compare has no stop strings and no callback, so the text is
+// the tokens' bytes through a Utf8Stream. Returns the loop's wall time.
+double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const Tokenizer& tokenizer,
+                       BatchDecoder& decoder, int n) {
+    const std::int32_t eot = tokenizer.eot_id();
+    const auto t_all = Clock::now();
+    for (Lane& l : lanes) {
+        const auto t0 = Clock::now();
+        l.chain.set_trace(false);
+        for (std::int32_t id : prompt.prompt) l.chain.accept(id);
+        l.logits = prompt.logits;
+        l.seconds += seconds_since(t0);
+    }
+    sampling::Candidates raw, final_copy;
+    std::vector<float> scratch;
+    std::vector<Lane*> batch;
+    std::vector<Session*> sessions;
+    std::vector<std::int32_t> ids;
+    for (int i = 0;; ++i) {
+        batch.clear();
+        sessions.clear();
+        ids.clear();
+        for (Lane& l : lanes) {
+            if (l.done) continue;
+            const auto t0 = Clock::now();
+            const std::int32_t id = l.chain.sample(l.logits, l.rng);
+            if (id == eot) {
+                l.stop_reason = StopReason::kEndOfText;
+                l.done = true;
+                l.seconds += seconds_since(t0);
+                continue;
+            }
+            l.chain.accept(id);
+            l.p_raw.push_back(raw_probability(l.logits, id));
+            const sampling::Candidates* fin = &l.chain.candidates();
+            if (!fin->probs_current()) {
+                final_copy = *fin;
+                final_copy.compute_probs();
+                fin = &final_copy;
+            }
+            const auto s0 = Clock::now();   // statistics are measuring, not decoding
+            raw.load(l.logits);
+            raw.compute_probs();
+            l.raw_stats.push_back(sampling::compute_stats(raw, scratch));
+            l.final_stats.push_back(sampling::compute_stats(*fin, scratch));
+            const double stats_seconds = seconds_since(s0);
+            l.text += l.utf8.push(tokenizer.token_bytes(id));
+            l.tokens.push_back(id);
+            if (i + 1 == n) {
+                l.stop_reason = StopReason::kMaxTokens;
+                l.done = true;
+            } else if (l.session.position() >= l.session.max_tokens()) {
+                l.stop_reason = StopReason::kContext;
+                l.done = true;
+            } else {
+                batch.push_back(&l);
+                sessions.push_back(&l.session);
+                ids.push_back(id);
+            }
+            l.seconds += seconds_since(t0) - stats_seconds;
+        }
+        if (batch.empty()) break;
+        const auto t0 = Clock::now();
+        const std::span<const float> logits = decoder.eval(sessions, ids);
+        const double step_seconds = seconds_since(t0);
+        const std::size_t V = logits.size() / batch.size();
+        for (std::size_t b = 0; b < batch.size(); ++b) {
+            batch[b]->logits = logits.subspan(b * V, V);
+            batch[b]->seconds += step_seconds;
+        }
+    }
+    for (Lane& l : lanes) l.text += l.utf8.flush();
+    return seconds_since(t_all);
+}
+
 void run_compare(const CompareOptions& o) {
     if (o.n < 1) usage_error(fmt::format("-n {} is out of range: allowed >= 1 (tokens per strategy)", o.n));
     if (o.runs < 1) usage_error(fmt::format("--runs {} is out of range: allowed >= 1", o.runs));
@@ -132,34 +258,47 @@ void run_compare(const CompareOptions& o) {
     const std::vector<std::int32_t> ids = encode_prompt(loaded, prompt_text);
     const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads});
 
-    GenerateOptions gen;
-    gen.max_new_tokens = o.n;
-    gen.stats = true;
+    // One lane per (strategy, run), in table order.
+    std::vector<Lane> lanes;
     std::vector<Summary> rows;
-    for (const sampling::Preset& p : presets) {
+    for (std::size_t k = 0; k < presets.size(); ++k) {
+        const sampling::Preset& p = presets[k];
         const sampling::Chain chain = build_chain(p.params);
         Summary s;
         s.name = p.name;
         s.description = p.description;
         s.settings = settings(chain);
         s.order = p.params.order;
-        double d2 = 0, tps = 0;
+        rows.push_back(std::move(s));
         for (int r = 0; r < o.runs; ++r) {
-            sampling::Rng rng(o.seed + static_cast<std::uint64_t>(r), name_stream(p.name));
-            const GenerateResult g = generate(prompt, loaded.tokenizer, chain.clone_chain(), rng, gen);
-            for (std::size_t i = 0; i < g.tokens.size(); ++i) {
-                s.entropy_nats += g.final_stats[i].entropy_nats;
-                s.effective_vocab += g.final_stats[i].perplexity;
-                s.raw_entropy_nats += g.raw_stats[i].entropy_nats;
-                s.mean_log_prob += std::log(g.p_raw[i]);
-            }
-            s.n_tokens += g.tokens.size();
-            d2 += distinct_2(g.tokens);
-            tps += g.decode_tokens_per_s();
-            s.texts.push_back(g.text);
-            s.tokens.push_back(g.tokens);
-            s.stop_reasons.emplace_back(stop_reason_name(g.stop_reason));
+            lanes.emplace_back(k, chain.clone_chain(),
+                               sampling::Rng(o.seed + static_cast<std::uint64_t>(r), name_stream(p.name)),
+                               prompt.session.fork());
         }
+    }
+    BatchDecoder decoder(loaded.model, o.model.threads);
+    const double decode_seconds = decode_together(lanes, prompt, loaded.tokenizer, decoder, o.n);
+
+    std::size_t total_tokens = 0;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        Summary& s = rows[k];
+        double d2 = 0, tps = 0;
+        for (const Lane& l : lanes) {
+            if (l.strategy != k) continue;
+            for (std::size_t i = 0; i < l.tokens.size(); ++i) {
+                s.entropy_nats += l.final_stats[i].entropy_nats;
+                s.effective_vocab += l.final_stats[i].perplexity;
+                s.raw_entropy_nats += l.raw_stats[i].entropy_nats;
+                s.mean_log_prob += std::log(l.p_raw[i]);
+            }
+            s.n_tokens += l.tokens.size();
+            d2 += distinct_2(l.tokens);
+            tps += l.seconds > 0.0 ? static_cast<double>(l.tokens.size()) / l.seconds : 0.0;
+            s.texts.push_back(l.text);
+            s.tokens.push_back(l.tokens);
+            s.stop_reasons.emplace_back(stop_reason_name(l.stop_reason));
+        }
+        total_tokens += s.n_tokens;
         const double n = s.n_tokens > 0 ? static_cast<double>(s.n_tokens) : 1.0;
         s.entropy_nats /= n;
         s.effective_vocab /= n;
@@ -167,8 +306,8 @@ void run_compare(const CompareOptions& o) {
         s.mean_log_prob /= n;
         s.distinct2 = d2 / o.runs;
         s.tokens_per_s = tps / o.runs;
-        rows.push_back(std::move(s));
     }
+    const double all_tokens_per_s = decode_seconds > 0.0 ? static_cast<double>(total_tokens) / decode_seconds : 0.0;
 
     if (o.model.json) {
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -196,6 +335,8 @@ void run_compare(const CompareOptions& o) {
                                           {"runs", o.runs},
                                           {"seed", o.seed},
                                           {"prefill_tokens_per_s", prompt.tokens_per_s()},
+                                          {"decode_seconds", decode_seconds},
+                                          {"decode_tokens_per_s", all_tokens_per_s},
                                           {"strategies", list}};
         std::fputs((j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n").c_str(), stdout);
         return;
@@ -224,14 +365,18 @@ void run_compare(const CompareOptions& o) {
     std::fputs("\n", stdout);
     for (const std::string& line : wrap(fmt::format("H: mean entropy (nats) of the distribution each token was drawn from (after the chain); "
                            "e^H: its mean effective vocabulary; logp: mean ln p of the strategy's own tokens under "
-                           "the model (temperature 1), ppl = e^-logp; d-2: distinct bigrams / bigrams; tok/s: decode "
-                           "speed (sampling included, statistics not).{}",
+                           "the model (temperature 1), ppl = e^-logp; d-2: distinct bigrams / bigrams; tok/s: the "
+                           "strategy's decode speed (its sampling, statistics not, plus each batched forward pass it "
+                           "took part in: the strategies are decoded together, one pass per step).{}",
                            o.runs > 1 ? " Text: the first run; numbers: all runs." : ""),
                                kScreenWidth)) {
         std::fputs((line + "\n").c_str(), stdout);
     }
-    std::fprintf(stderr, "gpt2: prompt %zu tokens prefilled once (%.1f tokens/s), %zu strategies x %d run%s\n",
-                 ids.size(), prompt.tokens_per_s(), rows.size(), o.runs, o.runs == 1 ? "" : "s");
+    std::fprintf(stderr,
+                 "gpt2: prompt %zu tokens prefilled once (%.1f tokens/s), %zu strategies x %d run%s decoded "
+                 "together: %zu tokens in %.2f s (%.1f tokens/s)\n",
+                 ids.size(), prompt.tokens_per_s(), rows.size(), o.runs, o.runs == 1 ? "" : "s", total_tokens,
+                 decode_seconds, all_tokens_per_s);
 }
 
 }  // namespace

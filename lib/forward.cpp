@@ -16,75 +16,106 @@ namespace {
 
 using std::int64_t;
 
-void report(const Context& ctx, const char* name, int layer, int pos0, int T, int width, const float* data) {
-    if (ctx.observer == nullptr || !*ctx.observer) return;
-    (*ctx.observer)(Activation{name, layer, pos0, T, width,
-                               std::span<const float>(data, static_cast<std::size_t>(T) * width)});
-}
+// One pass: the context, its sequences and their total row count.
+struct Pass {
+    const Context& ctx;
+    std::span<const Sequence> seqs;
+    int T;
+};
 
-// x[t] = wte[ids[t]] + wpe[pos0 + t].   x: [T, C]; tmp: [C] scratch.
-// The rows are fetched in F32 whatever the weight format (weights.hpp).
-void embed(float* x, float* tmp, const std::int32_t* ids, int T, int pos0, const Weights& w, int C) {
-    for (int t = 0; t < T; ++t) {
-        float* xt = x + static_cast<int64_t>(t) * C;
-        kernels::weight_row(xt, w.wte, ids[t]);
-        kernels::weight_row(tmp, w.wpe, pos0 + t);
-        for (int c = 0; c < C; ++c) xt[c] = xt[c] + tmp[c];
+// Hands each sequence's observer its rows of an activation [Σ T, width]
+// (laid out as the sequences' rows, in order).
+void report(const Pass& p, const char* name, int layer, int width, const float* data) {
+    int row = 0;
+    for (const Sequence& s : p.seqs) {
+        if (s.observer != nullptr && *s.observer) {
+            (*s.observer)(Activation{name, layer, s.pos0, s.T, width,
+                                     std::span<const float>(data + static_cast<int64_t>(row) * width,
+                                                            static_cast<std::size_t>(s.T) * width)});
+        }
+        row += s.T;
     }
 }
 
-// x += c_proj(attention(c_attn(ln_1(x)))), appending this chunk's K and V to
-// the layer's cache rows [pos0, pos0 + T).
-void attention_block(const Context& ctx, const LayerWeights& lw, int layer, int T, int pos0) {
+// x[t] = wte[ids[t]] + wpe[position of row t].   x: [T, C]; tmp: [C] scratch.
+// The rows are fetched in F32 whatever the weight format (weights.hpp).
+void embed(const Pass& p, float* x, float* tmp, const std::int32_t* ids) {
+    const Weights& w = p.ctx.weights;
+    const int C = p.ctx.config.n_embd;
+    int t = 0;
+    for (const Sequence& s : p.seqs) {
+        for (int i = 0; i < s.T; ++i, ++t) {
+            float* xt = x + static_cast<int64_t>(t) * C;
+            kernels::weight_row(xt, w.wte, ids[t]);
+            kernels::weight_row(tmp, w.wpe, s.pos0 + i);
+            for (int c = 0; c < C; ++c) xt[c] = xt[c] + tmp[c];
+        }
+    }
+}
+
+// x += c_proj(attention(c_attn(ln_1(x)))), appending each sequence's K and V
+// to its cache rows [pos0, pos0 + T). The products run over all rows at
+// once; attention runs per sequence, against its own cache.
+void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
+    const Context& ctx = p.ctx;
     const Config& cfg = ctx.config;
     const int C = cfg.n_embd;
+    const int T = p.T;
     Scratch& s = ctx.scratch;
-    float* k_cache = ctx.cache.k(layer);
-    float* v_cache = ctx.cache.v(layer);
 
     kernels::layer_norm(s.ln.data(), s.x.data(), lw.ln_1_weight.f32(), lw.ln_1_bias.f32(), T, C,
                         cfg.layer_norm_epsilon);
-    report(ctx, "ln_1", layer, pos0, T, C, s.ln.data());
+    report(p, "ln_1", layer, C, s.ln.data());
 
     // qkv: [T, 3C] = q | k | v along the columns (c_attn's output order).
     kernels::linear(s.qkv.data(), s.ln.data(), lw.attn_c_attn_weight, lw.attn_c_attn_bias.f32(), T, ctx.pool);
-    report(ctx, "qkv", layer, pos0, T, 3 * C, s.qkv.data());
-    for (int t = 0; t < T; ++t) {
-        const float* row = s.qkv.data() + static_cast<int64_t>(t) * 3 * C;
-        std::memcpy(k_cache + static_cast<int64_t>(pos0 + t) * C, row + C, sizeof(float) * static_cast<size_t>(C));
-        std::memcpy(v_cache + static_cast<int64_t>(pos0 + t) * C, row + 2 * C, sizeof(float) * static_cast<size_t>(C));
-    }
+    report(p, "qkv", layer, 3 * C, s.qkv.data());
 
-    kernels::attention(s.att.data(), C, s.qkv.data(), 3 * C, k_cache, v_cache, C, T, pos0, cfg.n_head,
-                       cfg.head_dim(), ctx.pool);
-    report(ctx, "attention", layer, pos0, T, C, s.att.data());
+    int row0 = 0;
+    for (const Sequence& seq : p.seqs) {
+        float* k_cache = seq.cache->k(layer);
+        float* v_cache = seq.cache->v(layer);
+        const float* qkv = s.qkv.data() + static_cast<int64_t>(row0) * 3 * C;
+        for (int t = 0; t < seq.T; ++t) {
+            const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
+            const auto bytes = sizeof(float) * static_cast<size_t>(C);
+            std::memcpy(k_cache + static_cast<int64_t>(seq.pos0 + t) * C, row + C, bytes);
+            std::memcpy(v_cache + static_cast<int64_t>(seq.pos0 + t) * C, row + 2 * C, bytes);
+        }
+        kernels::attention(s.att.data() + static_cast<int64_t>(row0) * C, C, qkv, 3 * C, k_cache, v_cache, C,
+                           seq.T, seq.pos0, cfg.n_head, cfg.head_dim(), ctx.pool);
+        row0 += seq.T;
+    }
+    report(p, "attention", layer, C, s.att.data());
 
     kernels::linear(s.proj.data(), s.att.data(), lw.attn_c_proj_weight, lw.attn_c_proj_bias.f32(), T, ctx.pool);
-    report(ctx, "attn_proj", layer, pos0, T, C, s.proj.data());
+    report(p, "attn_proj", layer, C, s.proj.data());
 
     kernels::residual_add(s.x.data(), s.proj.data(), static_cast<int64_t>(T) * C);
-    report(ctx, "residual_attn", layer, pos0, T, C, s.x.data());
+    report(p, "residual_attn", layer, C, s.x.data());
 }
 
 // x += mlp_c_proj(gelu(mlp_c_fc(ln_2(x)))).
-void mlp_block(const Context& ctx, const LayerWeights& lw, int layer, int T, int pos0) {
+void mlp_block(const Pass& p, const LayerWeights& lw, int layer) {
+    const Context& ctx = p.ctx;
     const Config& cfg = ctx.config;
     const int C = cfg.n_embd;
+    const int T = p.T;
     Scratch& s = ctx.scratch;
 
     kernels::layer_norm(s.ln.data(), s.x.data(), lw.ln_2_weight.f32(), lw.ln_2_bias.f32(), T, C,
                         cfg.layer_norm_epsilon);
-    report(ctx, "ln_2", layer, pos0, T, C, s.ln.data());
+    report(p, "ln_2", layer, C, s.ln.data());
 
     kernels::linear(s.fc.data(), s.ln.data(), lw.mlp_c_fc_weight, lw.mlp_c_fc_bias.f32(), T, ctx.pool);
     kernels::gelu(s.fc.data(), s.fc.data(), static_cast<int64_t>(T) * 4 * C, ctx.pool);
-    report(ctx, "mlp_gelu", layer, pos0, T, 4 * C, s.fc.data());
+    report(p, "mlp_gelu", layer, 4 * C, s.fc.data());
 
     kernels::linear(s.proj.data(), s.fc.data(), lw.mlp_c_proj_weight, lw.mlp_c_proj_bias.f32(), T, ctx.pool);
-    report(ctx, "mlp_proj", layer, pos0, T, C, s.proj.data());
+    report(p, "mlp_proj", layer, C, s.proj.data());
 
     kernels::residual_add(s.x.data(), s.proj.data(), static_cast<int64_t>(T) * C);
-    report(ctx, "block_out", layer, pos0, T, C, s.x.data());
+    report(p, "block_out", layer, C, s.x.data());
 }
 
 }  // namespace
@@ -102,34 +133,59 @@ void Scratch::reserve_rows(int T, int C) {
     need(fc, 4 * C);
 }
 
-void run(const Context& ctx, const std::int32_t* ids, int T, int pos0, Logits which, float* logits) {
+void run(const Context& ctx, const std::int32_t* ids, std::span<const Sequence> sequences, Logits which,
+         float* logits) {
     const Config& cfg = ctx.config;
     const Weights& w = ctx.weights;
     const int C = cfg.n_embd;
     const int V = cfg.vocab_size;
+    int T = 0;
+    for (const Sequence& seq : sequences) T += seq.T;
+    const Pass p{ctx, sequences, T};
     Scratch& s = ctx.scratch;
     s.reserve_rows(T, C);
 
-    embed(s.x.data(), s.ln.data(), ids, T, pos0, w, C);
-    report(ctx, "embedding", -1, pos0, T, C, s.x.data());
+    embed(p, s.x.data(), s.ln.data(), ids);
+    report(p, "embedding", -1, C, s.x.data());
 
     for (int layer = 0; layer < cfg.n_layer; ++layer) {
         const LayerWeights& lw = w.layers[static_cast<std::size_t>(layer)];
-        attention_block(ctx, lw, layer, T, pos0);
-        mlp_block(ctx, lw, layer, T, pos0);
+        attention_block(p, lw, layer);
+        mlp_block(p, lw, layer);
     }
 
     // Only the rows whose logits are wanted go through ln_f and the (tied)
-    // output projection: for a prompt that is one row instead of T.
-    const int first = which == Logits::kAllRows ? 0 : T - 1;
-    const int rows = T - first;
-    const float* x_rows = s.x.data() + static_cast<int64_t>(first) * C;
-    kernels::layer_norm(s.ln.data(), x_rows, w.ln_f_weight.f32(), w.ln_f_bias.f32(), rows, C,
-                        cfg.layer_norm_epsilon);
-    report(ctx, "ln_f", cfg.n_layer, pos0 + first, rows, C, s.ln.data());
-
-    kernels::linear_transposed(logits, s.ln.data(), w.wte, rows, ctx.pool);
-    report(ctx, "logits", cfg.n_layer, pos0 + first, rows, V, logits);
+    // output projection: for a prompt that is one row instead of T. ln_f is
+    // per row, so normalising the last rows one by one into consecutive rows
+    // of ln gives the bits of one call.
+    if (which == Logits::kAllRows) {
+        kernels::layer_norm(s.ln.data(), s.x.data(), w.ln_f_weight.f32(), w.ln_f_bias.f32(), T, C,
+                            cfg.layer_norm_epsilon);
+        report(p, "ln_f", cfg.n_layer, C, s.ln.data());
+        kernels::linear_transposed(logits, s.ln.data(), w.wte, T, ctx.pool);
+        report(p, "logits", cfg.n_layer, V, logits);
+        return;
+    }
+    const int n_seq = static_cast<int>(sequences.size());
+    int last = -1;
+    for (int i = 0; i < n_seq; ++i) {
+        last += sequences[static_cast<std::size_t>(i)].T;
+        kernels::layer_norm(s.ln.data() + static_cast<int64_t>(i) * C, s.x.data() + static_cast<int64_t>(last) * C,
+                            w.ln_f_weight.f32(), w.ln_f_bias.f32(), 1, C, cfg.layer_norm_epsilon);
+    }
+    kernels::linear_transposed(logits, s.ln.data(), w.wte, n_seq, ctx.pool);
+    // Each sequence sees its last row: one row of ln / logits.
+    for (int i = 0; i < n_seq; ++i) {
+        const Sequence& seq = sequences[static_cast<std::size_t>(i)];
+        if (seq.observer == nullptr || !*seq.observer) continue;
+        const int pos = seq.pos0 + seq.T - 1;
+        (*seq.observer)(Activation{"ln_f", cfg.n_layer, pos, 1, C,
+                                   std::span<const float>(s.ln.data() + static_cast<int64_t>(i) * C,
+                                                          static_cast<std::size_t>(C))});
+        (*seq.observer)(Activation{"logits", cfg.n_layer, pos, 1, V,
+                                   std::span<const float>(logits + static_cast<int64_t>(i) * V,
+                                                          static_cast<std::size_t>(V))});
+    }
 }
 
 }  // namespace gpt2::forward

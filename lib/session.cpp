@@ -3,20 +3,12 @@
 #include <algorithm>
 #include <string>
 
-#include "forward.hpp"
 #include "gpt2/error.hpp"
-#include "thread_pool.hpp"
+#include "session_impl.hpp"
 
 namespace gpt2 {
 
 namespace {
-
-// Positions evaluated per forward pass when a batch is longer: bounds the
-// scratch memory (≈ 11·C floats per row: 8.6 MB for C = 768) without costing
-// speed (a 256-row chunk already reuses each weight panel 256 times from
-// cache). The kernels make chunking exact: a row's result does not depend on
-// the chunk it is in.
-constexpr int kMaxChunk = 256;
 
 void check_f32(const WeightTensor& t, const char* what) {
     if (t.dtype != DType::kF32 || t.data == nullptr)
@@ -35,60 +27,43 @@ void check_matrix(const WeightTensor& t, const char* what, bool q8_allowed) {
 
 }  // namespace
 
-struct Session::Impl {
-    const Model* model;
-    int max_tokens;
-    int position = 0;
-    ThreadPool pool;
-    KvCache cache;
-    forward::Scratch scratch;
-    std::vector<float> logits;
-    ActivationObserver observer;
-
-    Impl(const Model& m, int max_tok, int n_threads)
-        : model(&m), max_tokens(max_tok), pool(n_threads),
-          cache(m.config().n_layer, max_tok, m.config().n_embd) {}
-
-    void check_batch(std::span<const std::int32_t> tokens) const {
-        const Config& cfg = model->config();
-        if (tokens.empty()) throw Error("session: eval() needs at least one token (got an empty batch)");
-        if (static_cast<std::int64_t>(tokens.size()) > max_tokens - position) {
-            throw Error("context limit: evaluating " + std::to_string(tokens.size()) + " tokens at position " +
-                        std::to_string(position) + " would exceed the session's max_tokens " +
-                        std::to_string(max_tokens) + " (model n_ctx " + std::to_string(cfg.n_ctx) + ")");
-        }
-        for (std::size_t i = 0; i < tokens.size(); ++i) {
-            if (tokens[i] < 0 || tokens[i] >= cfg.vocab_size) {
-                throw Error("session: token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
-                            " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
-            }
+void Session::Impl::check_batch(std::span<const std::int32_t> tokens) const {
+    const Config& cfg = model->config();
+    if (tokens.empty()) throw Error("session: eval() needs at least one token (got an empty batch)");
+    if (static_cast<std::int64_t>(tokens.size()) > max_tokens - position) {
+        throw Error("context limit: evaluating " + std::to_string(tokens.size()) + " tokens at position " +
+                    std::to_string(position) + " would exceed the session's max_tokens " +
+                    std::to_string(max_tokens) + " (model n_ctx " + std::to_string(cfg.n_ctx) + ")");
+    }
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i] < 0 || tokens[i] >= cfg.vocab_size) {
+            throw Error("session: token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                        " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
         }
     }
+}
 
-    std::span<const float> eval(std::span<const std::int32_t> tokens, forward::Logits which) {
-        check_batch(tokens);
-        const Config& cfg = model->config();
-        const int T = static_cast<int>(tokens.size());
-        const std::size_t V = static_cast<std::size_t>(cfg.vocab_size);
-        const std::size_t n_logits = which == forward::Logits::kAllRows ? V * static_cast<std::size_t>(T) : V;
-        if (logits.size() < n_logits) logits.resize(n_logits);
+std::span<const float> Session::Impl::eval(std::span<const std::int32_t> tokens, forward::Logits which) {
+    check_batch(tokens);
+    const Config& cfg = model->config();
+    const int T = static_cast<int>(tokens.size());
+    const std::size_t V = static_cast<std::size_t>(cfg.vocab_size);
+    const std::size_t n_logits = which == forward::Logits::kAllRows ? V * static_cast<std::size_t>(T) : V;
+    if (logits.size() < n_logits) logits.resize(n_logits);
 
-        const forward::Context ctx{cfg, model->weights(), cache, scratch, pool, observer ? &observer : nullptr};
-        for (int start = 0; start < T; start += kMaxChunk) {
-            const int n = std::min(kMaxChunk, T - start);
-            if (which == forward::Logits::kAllRows) {
-                forward::run(ctx, tokens.data() + start, n, position, forward::Logits::kAllRows,
-                             logits.data() + static_cast<std::size_t>(start) * V);
-            } else {
-                // Intermediate chunks only fill the cache; their logits row
-                // is overwritten by the next chunk's.
-                forward::run(ctx, tokens.data() + start, n, position, forward::Logits::kLastRow, logits.data());
-            }
-            position += n;
-        }
-        return {logits.data(), n_logits};
+    const forward::Context ctx{cfg, model->weights(), scratch, pool};
+    for (int start = 0; start < T; start += forward::kMaxRows) {
+        const int n = std::min(forward::kMaxRows, T - start);
+        const forward::Sequence seq{&cache, position, n, observer_or_null()};
+        // kLastRow: intermediate chunks only fill the cache; their logits
+        // row is overwritten by the next chunk's.
+        float* out = which == forward::Logits::kAllRows ? logits.data() + static_cast<std::size_t>(start) * V
+                                                        : logits.data();
+        forward::run(ctx, tokens.data() + start, {&seq, 1}, which, out);
+        position += n;
     }
-};
+    return {logits.data(), n_logits};
+}
 
 Session::Session(const Model& model, SessionOptions options) {
     const Config& cfg = model.config();

@@ -96,5 +96,30 @@ TEST(CliCompare, AllMeansTheNineAndPresetsFileAddsMore) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(CliCompare, AStrategyThatStopsLeavesTheBatchAndTheOthersGoOn) {
+    // The strategies are decoded together (one batched pass per step). A
+    // strategy biased towards end-of-text stops after a few tokens in every
+    // run; the others are unchanged by its leaving: same tokens as alone.
+    const auto dir = test::make_temp_dir("presets-eot");
+    {
+        std::ofstream(dir / "p.json")
+            << R"({"presets": [{"name": "eot_soon", "order": "logit_bias,dist", "logit_bias": [[50256, 12.0]]}]})";
+    }
+    const std::string base = "compare -p 'Blessed are' -n 12 --runs 3 --json --seed 4 --presets " +
+                             shell_quote((dir / "p.json").string()) + model_arg();
+    const auto r = run_cli(base + " --strategies eot_soon,top_p_90,high_temp");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto mixed = nlohmann::json::parse(r.out);
+    const auto alone = nlohmann::json::parse(run_cli(base + " --strategies top_p_90,high_temp").out);
+    for (int run = 0; run < 3; ++run) {
+        EXPECT_EQ(mixed["strategies"][0]["stop_reasons"][run], "end_of_text");
+        EXPECT_LT(mixed["strategies"][0]["tokens"][run].size(), 12u);
+        EXPECT_EQ(mixed["strategies"][1]["stop_reasons"][run], "max_tokens");
+    }
+    EXPECT_EQ(mixed["strategies"][1]["tokens"], alone["strategies"][0]["tokens"]);
+    EXPECT_EQ(mixed["strategies"][2]["tokens"], alone["strategies"][1]["tokens"]);
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gpt2

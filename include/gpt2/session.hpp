@@ -57,6 +57,8 @@ struct Activation {
 // Called synchronously from eval()/eval_all(); null (the default) costs nothing.
 using ActivationObserver = std::function<void(const Activation&)>;
 
+class BatchDecoder;   // gpt2/batch.hpp: one decode step for several sessions
+
 class Session {
 public:
     // Allocates the KV cache for options.max_tokens positions. Throws
@@ -93,6 +95,7 @@ public:
     const Model& model() const;
 
 private:
+    friend class BatchDecoder;   // appends to the cache and position, as eval() does
     struct Impl;
     explicit Session(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
