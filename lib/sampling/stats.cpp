@@ -1,6 +1,9 @@
 #include "gpt2/sampling/stats.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <functional>
 
@@ -10,58 +13,139 @@
 
 namespace gpt2::sampling {
 
-std::size_t nucleus_size(std::span<const float> probs, double mass, std::vector<float>& scratch) {
-    const std::size_t n = probs.size();
-    // Partial selection of the top m, widened x8 until the mass is reached.
-    for (std::size_t m = 64;; m *= 8) {
-        scratch.assign(probs.begin(), probs.end());
-        const bool full = 4 * m >= n;
-        const std::size_t take = full ? n : m;
-        if (full) {
-            std::sort(scratch.begin(), scratch.end(), std::greater<float>());
-        } else {
-            std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(take), scratch.end(),
-                             std::greater<float>());
-            std::sort(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(take), std::greater<float>());
+namespace {
+
+// Smallest k such that the k largest of v[0, n) sum (in double) to >= mass,
+// or n when they never do. Expected O(n): a quickselect that keeps only the
+// side of each pivot where the boundary lies, instead of sorting. v is
+// reordered. Why not a sort: compare and generate compute these statistics
+// for every token of every strategy, and a flat distribution's nucleus is
+// tens of thousands of tokens (a full sort of 50,257 values: ~3 ms).
+std::size_t mass_count(float* v, std::size_t n, double mass) {
+    std::size_t lo = 0, hi = n;   // undecided values
+    std::size_t taken = 0;        // values known to be in the top set
+    double need = mass;
+    while (hi - lo > 32) {
+        // Median of three as pivot, then a three-way partition of [lo, hi):
+        // [lo, gt_end) > pivot, [gt_end, eq_end) == pivot, [eq_end, hi) < pivot.
+        const float a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1];
+        const float pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+        std::size_t gt_end = lo, i = lo, lt_begin = hi;
+        while (i < lt_begin) {
+            if (v[i] > pivot) std::swap(v[i++], v[gt_end++]);
+            else if (v[i] < pivot) std::swap(v[i], v[--lt_begin]);
+            else ++i;
         }
-        double cum = 0.0;
-        for (std::size_t j = 0; j < take; ++j) {
-            cum += scratch[j];
-            if (cum >= mass) return j + 1;
+        double sum_gt = 0.0;
+        for (std::size_t j = lo; j < gt_end; ++j) sum_gt += v[j];
+        if (sum_gt >= need) {
+            hi = gt_end;   // the boundary is among the larger values
+            continue;
         }
-        if (full) return n;
+        need -= sum_gt;
+        taken += gt_end - lo;
+        for (std::size_t j = gt_end; j < lt_begin; ++j) {   // the values equal to the pivot
+            need -= pivot;
+            ++taken;
+            if (need <= 0.0) return taken;
+        }
+        lo = lt_begin;
     }
+    std::sort(v + lo, v + hi, std::greater<float>());
+    for (std::size_t j = lo; j < hi; ++j) {
+        need -= v[j];
+        ++taken;
+        if (need <= 0.0) return taken;
+    }
+    return n;
+}
+
+// The counts for several masses at once. One pass files every value into a
+// bucket by its leading bits (for non-negative floats the bit pattern orders
+// like the value: 8 exponent + 4 mantissa bits, 1/16-octave buckets) with
+// the bucket's count and sum; walking the buckets from the top finds the one
+// where each mass is crossed, and only that bucket's values go through
+// mass_count. Why: this is computed for every token of every strategy in
+// compare and generate, and a flat distribution's nucleus holds tens of
+// thousands of tokens.
+template <std::size_t M>
+std::array<std::size_t, M> mass_counts(std::span<const float> p, const std::array<double, M>& masses,
+                                       std::vector<float>& scratch) {
+    constexpr int kShift = 19;
+    constexpr std::size_t kBuckets = std::size_t{1} << (31 - kShift);
+    std::vector<std::uint32_t> count(kBuckets, 0);
+    std::vector<double> sum(kBuckets, 0.0);
+    auto key = [](float v) { return std::bit_cast<std::uint32_t>(v) >> kShift; };   // v >= 0: sign bit clear
+    for (const float v : p) {
+        const std::uint32_t k = key(v);
+        ++count[k];
+        sum[k] += v;
+    }
+    std::array<std::size_t, M> out{};
+    for (std::size_t q = 0; q < M; ++q) {
+        double need = masses[q];
+        std::size_t taken = 0;
+        out[q] = p.size();
+        for (std::size_t k = kBuckets; k-- > 0;) {
+            if (count[k] == 0) continue;
+            if (sum[k] < need) {
+                need -= sum[k];
+                taken += count[k];
+                continue;
+            }
+            scratch.clear();
+            for (const float v : p) {
+                if (key(v) == k) scratch.push_back(v);
+            }
+            const std::size_t in_bucket = mass_count(scratch.data(), scratch.size(), need);
+            out[q] = taken + in_bucket;
+            break;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::size_t nucleus_size(std::span<const float> probs, double mass, std::vector<float>& scratch) {
+    return mass_counts<1>(probs, {mass}, scratch)[0];
 }
 
 DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch) {
     DistStats s;
     s.size = cand.size();
     if (cand.empty()) return s;
-    std::vector<float> local;
-    std::span<const float> p = cand.probs();
-    if (!cand.probs_current()) {
-        local.resize(cand.size());
-        const double sum = vec::exp_shifted(local.data(), cand.logits().data(), cand.size(), cand.max_logit());
-        for (float& v : local) v = static_cast<float>(v / sum);
-        p = local;
-    }
-    double h = 0.0;
-    double top = 0.0;
+    // From the logits z, whether or not the probabilities are current (they
+    // are softmax(z) when current): with e_i = exp(z_i - m) and S = sum e_i,
+    // p_i = e_i / S and H = -sum p log p = ln S - (1/S) sum e_i (z_i - m),
+    // so one vectorised exp pass replaces n logarithms. Terms with e_i = 0
+    // (z_i = -inf or underflow) contribute nothing.
+    const std::size_t n = cand.size();
+    const float* z = cand.logits().data();
+    const float m = cand.max_logit();
+    scratch.resize(n);
+    const double sum = vec::exp_shifted(scratch.data(), z, n, m);
+    double weighted = 0.0;
     std::size_t support = 0;
-    for (float v : p) {
-        if (v > 0.0f) {
-            h -= static_cast<double>(v) * std::log(static_cast<double>(v));
+    for (std::size_t i = 0; i < n; ++i) {
+        const float e = scratch[i];
+        if (e > 0.0f) {
+            weighted += static_cast<double>(e) * static_cast<double>(z[i] - m);
             ++support;
         }
-        top = std::max(top, static_cast<double>(v));
     }
+    const double h = std::max(0.0, std::log(sum) - weighted / sum);
     s.entropy_nats = h;
     s.entropy_bits = h / std::log(2.0);
     s.perplexity = std::exp(h);
     s.support = support;
-    s.top1_p = top;
-    s.nucleus_90 = nucleus_size(p, 0.90, scratch);
-    s.nucleus_95 = nucleus_size(p, 0.95, scratch);
+    s.top1_p = 1.0 / sum;   // the max logit's term is exp(0) = 1
+    const auto inv = static_cast<float>(1.0 / sum);
+    for (float& v : scratch) v *= inv;
+    std::vector<float> bucket;
+    const auto counts = mass_counts<2>(scratch, {0.90, 0.95}, bucket);
+    s.nucleus_90 = counts[0];
+    s.nucleus_95 = counts[1];
     return s;
 }
 

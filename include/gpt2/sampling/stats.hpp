@@ -37,9 +37,10 @@ struct DistStats {
     std::size_t nucleus_95 = 0;
 };
 
-// Statistics of `cand` (probabilities computed on a copy if stale, so `cand`
-// is not modified). `scratch` is reused between calls. O(n) plus a partial
-// sort of the nucleus.
+// Statistics of `cand`, computed from its logits (so stale probabilities do
+// not matter and `cand` is not modified). `scratch` is reused between calls.
+// Expected O(n): one vectorised exp pass, no logarithm per candidate, and the
+// nucleus sizes by selection rather than sorting.
 DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch);
 DistStats compute_stats(const Candidates& cand);
 
