@@ -67,12 +67,12 @@ const result = { corpus_bytes: wholeBuffer.length, strings: lines.length, ids: w
 
 const binary = process.argv[2];
 if (binary) {
-  const out = execFileSync(binary, ['--benchmark_format=json', '--benchmark_filter=BM_EncodeWhole|BM_EncodeLines|BM_Decode$'],
+  const out = execFileSync(binary, ['--benchmark_format=json', '--benchmark_filter=BM_EncodeWhole|BM_EncodeLines|BM_Decode(/|$)'],
     { encoding: 'utf8', maxBuffer: 64 << 20 });
   const json = JSON.parse(out);
   const ours = {};
   for (const b of json.benchmarks) {
-    const key = { BM_EncodeWhole: 'encode_whole', BM_EncodeLines: 'encode_lines', BM_Decode: 'decode' }[b.name];
+    const key = { BM_EncodeWhole: 'encode_whole', BM_EncodeLines: 'encode_lines', BM_Decode: 'decode' }[b.name.split('/')[0]];
     if (key) ours[key] = b.bytes_per_second / MB;
   }
   result.gpt2_MBps = ours;
