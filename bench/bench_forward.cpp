@@ -20,34 +20,16 @@
 #include "gpt2/model.hpp"
 #include "gpt2/random_model.hpp"
 #include "gpt2/session.hpp"
+#include "bench_models.hpp"
 
 namespace {
 
-const gpt2::Model& model_124m() {
-    static std::unique_ptr<gpt2::Model> model = [] {
-        const std::filesystem::path dir = std::filesystem::temp_directory_path() / "gpt2-bench-124M-f32";
-        if (!std::filesystem::exists(dir / "model.safetensors") || !std::filesystem::exists(dir / "config.json")) {
-            gpt2::RandomModelSpec spec = gpt2::random_model_preset("124M");
-            spec.dtype = gpt2::DType::kF32;
-            gpt2::write_random_model(dir, spec);
-        }
-        return std::make_unique<gpt2::Model>(gpt2::Model::load(dir));
-    }();
-    return *model;
-}
+const gpt2::Model& model_124m() { return gpt2::bench::random_f32_model("124M"); }
 
 // The "tiny" preset (2 layers, 64 wide, GPT-2 vocabulary): a decode step is
 // ~0.5 MB of weights, so this measures the fixed costs (kernel launches,
 // thread wake-ups) rather than bandwidth.
-const gpt2::Model& model_tiny() {
-    static std::unique_ptr<gpt2::Model> model = [] {
-        const std::filesystem::path dir = std::filesystem::temp_directory_path() / "gpt2-bench-tiny-f32";
-        if (!std::filesystem::exists(dir / "model.safetensors") || !std::filesystem::exists(dir / "config.json"))
-            gpt2::write_random_model(dir, gpt2::random_model_preset("tiny"));
-        return std::make_unique<gpt2::Model>(gpt2::Model::load(dir));
-    }();
-    return *model;
-}
+const gpt2::Model& model_tiny() { return gpt2::bench::random_f32_model("tiny"); }
 
 std::vector<std::int32_t> ids(int n) {
     std::vector<std::int32_t> out(static_cast<std::size_t>(n));
