@@ -8,11 +8,13 @@
 // memory-bound kernels, GFLOP_per_s for the compute-bound ones.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
 #include "kernels/attention.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/matmul_q8.hpp"
 #include "thread_pool.hpp"
 
 namespace {
@@ -68,6 +70,39 @@ void BM_Matvec(benchmark::State& state) {
                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The q8 decode product: x[1, K] quantized, times Wq[N, K] with its block
+// scales (quantized from random weights). Counts the bytes of Wq and scales.
+void BM_MatvecQ8(benchmark::State& state) {
+    const int K = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1));
+    gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
+    // Enough copies (≥ 100 MB) that Wq streams from memory, not from the L3.
+    const int kCopies = std::max(8, static_cast<int>(100e6 / (static_cast<double>(N) * K)));
+    const int nb = K / gpt2::kernels::kQ8Block;
+    std::vector<std::vector<std::int8_t>> wq(static_cast<std::size_t>(kCopies),
+                                            std::vector<std::int8_t>(static_cast<std::size_t>(N) * K));
+    std::vector<std::vector<float>> ws(static_cast<std::size_t>(kCopies), std::vector<float>(static_cast<std::size_t>(N) * nb));
+    const auto w = random_vector(static_cast<std::size_t>(N) * K);
+    for (int c = 0; c < kCopies; ++c)
+        for (int n = 0; n < N; ++n)
+            gpt2::kernels::quantize_q8_row(wq[static_cast<std::size_t>(c)].data() + static_cast<std::size_t>(n) * K,
+                                           ws[static_cast<std::size_t>(c)].data() + static_cast<std::size_t>(n) * nb,
+                                           w.data() + static_cast<std::size_t>(n) * K, K);
+    const auto x = random_vector(static_cast<std::size_t>(K));
+    std::vector<std::int8_t> xq(static_cast<std::size_t>(K));
+    std::vector<float> xs(static_cast<std::size_t>(nb));
+    gpt2::kernels::quantize_q8_row(xq.data(), xs.data(), x.data(), K);
+    std::vector<float> out(static_cast<std::size_t>(N));
+    int i = 0;
+    for (auto _ : state) {
+        const auto c = static_cast<std::size_t>(i);
+        gpt2::kernels::matmul_q8(out.data(), xq.data(), xs.data(), wq[c].data(), ws[c].data(), nullptr, 1, K, N, pool);
+        i = (i + 1) % kCopies;
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(N) * K * 1.125 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // The logits: x[1, 768] · wte[50257, 768]ᵀ.
 void BM_LogitsDecode(benchmark::State& state) {
     const int C = 768, V = 50257;
@@ -118,6 +153,8 @@ void BM_Attention(benchmark::State& state) {
 
 BENCHMARK(BM_StreamRead)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matvec)->ArgNames({"C_in", "C_out", "threads"})
+    ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
+BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})

@@ -39,7 +39,7 @@ Isa active();
 // Caps the level to min(isa, detected()) and returns the previous active level.
 Isa set_active(Isa isa);
 // Extensions used by individual kernels on top of the level.
-bool has_avx512_vnni();   // vpdpbusd on 256-bit registers (AVX512_VNNI + VL)
+bool has_avx512_vnni();   // vpdpbusd (AVX512_VNNI, with the kAvx512 level active)
 bool has_avx512_bf16();   // vdpbf16ps (reported; see docs/benchmarks.md)
 const char* isa_name(Isa isa);
 

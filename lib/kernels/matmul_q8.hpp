@@ -10,11 +10,13 @@
 // dot product is then exact in int32 and scaled once:
 //   out[t, n] = bias[n] + Σ_b (Xs[t, b] · Ws[n, b]) · Σ_{k in b} Xq[t, k] Wq[n, k]
 //
-// Instruction sets (kernels::cpu): AVX512-VNNI vpdpbusd on 256-bit registers,
-// AVX2 vpmaddubsw + vpmaddwd, or scalar. All three compute each block's sum
-// in the same 8 int32 lanes (lane l: inputs 4l .. 4l+3), accumulate them into
-// 8 float lanes with fma in block order and reduce the lanes with a fixed
-// tree, so every path — and every thread count and T — gives the same bits.
+// Instruction sets (kernels::cpu): AVX512-VNNI vpdpbusd on 512-bit registers
+// (a pair of blocks, one cache line of a weight row, per instruction), AVX2
+// vpmaddubsw + vpmaddwd, or scalar. All three compute each block's sum in the
+// same 8 int32 lanes (lane l: inputs 4l .. 4l+3), accumulate them into two
+// sets of 8 float lanes (even blocks, odd blocks) with fma in block order,
+// add the two sets and reduce the 8 lanes with a fixed tree, so every path —
+// and every thread count and T — gives the same bits.
 #include <cstdint>
 
 namespace gpt2 {
