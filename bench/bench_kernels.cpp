@@ -158,6 +158,6 @@ BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
-    ->ArgsProduct({{128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->ArgsProduct({{9, 16, 128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/attention.hpp"
@@ -90,7 +92,7 @@ TEST(ThreadPool, RunCallsEveryChunkOnce) {
 
 TEST_P(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
     ThreadPool pool(2);
-    for (int T : {1, 2, 5, 7, 13}) {
+    for (int T : {1, 2, 5, 7, 13, 16, 17, 29}) {   // the sweep (≤ 16 rows) and the packed panels
         for (int C_in : {1, 17, 64, 300}) {
             for (int C_out : {1, 15, 16, 33, 100, 257, 300}) {
                 const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 1);
@@ -122,10 +124,25 @@ TEST_P(Kernels, MatmulLongReductionCrossesKBlocks) {
 }
 
 // The contract of matmul.hpp: every row is the same bits whether computed
-// alone (decode path), inside a T-row batch (prefill path) or with any
-// thread count.
-TEST_P(Kernels, MatmulRowsAreBitIdenticalAcrossTAndThreads) {
-    const int T = 11, C_in = 530, C_out = 301;
+// alone (decode path), inside a T-row batch (the sweep up to 16 rows, the
+// packed panels above) or with any thread count.
+class MatmulRows : public ::testing::TestWithParam<std::tuple<cpu::Isa, int>> {
+protected:
+    void SetUp() override { saved_ = cpu::set_active(std::get<0>(GetParam())); }
+    void TearDown() override { cpu::set_active(saved_); }
+
+private:
+    cpu::Isa saved_ = cpu::Isa::kScalar;
+};
+
+INSTANTIATE_TEST_SUITE_P(IsaAndRows, MatmulRows, ::testing::Combine(::testing::ValuesIn(isas()), ::testing::Values(11, 23)),
+                         [](const ::testing::TestParamInfo<std::tuple<cpu::Isa, int>>& info) {
+                             return std::string(cpu::isa_name(std::get<0>(info.param))) + "_T" +
+                                    std::to_string(std::get<1>(info.param));
+                         });
+
+TEST_P(MatmulRows, AreBitIdenticalAcrossTAndThreads) {
+    const int T = std::get<1>(GetParam()), C_in = 530, C_out = 301;
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 6);
     const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 7);
     const auto b = random_vector(static_cast<std::size_t>(C_out), 8);

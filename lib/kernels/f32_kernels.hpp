@@ -29,6 +29,9 @@ struct MatmulArgs {
     const float* w;
     const float* bias;
     int T, C_in, C_out;
+    // The sweep with T > 1 accumulates in this buffer of T · C_out floats
+    // (column-major by vector, see matmul_sweep), then copies to out.
+    float* sweep_buf;
 };
 
 // matmul_transposed: out [T, N] = x [T, C] · w [N, C]ᵀ.
@@ -52,13 +55,19 @@ struct AttentionArgs {
     float scale;
 };
 
+// Products with at most this many rows of x take the sweep over rows of w
+// (memory-bound: w read once, contiguously); more rows take the packed
+// panels (compute-bound prefill). Both give the same bits.
+inline constexpr int kSweepMaxRows = 16;
+
 struct Kernels {
     cpu::Isa isa;
     int width;            // floats per vector
     int prefill_grain;    // columns per prefill panel (parallel_for grain)
     int dot_grain;        // rows of w per logits tile (parallel_for grain)
-    // Columns [j0, j1) of every row; decode is the T = 1 path.
-    void (*matmul_decode)(const MatmulArgs& a, int j0, int j1);
+    // Columns [j0, j1) of every row: the sweep over rows of w for decode and
+    // small batches (T ≤ kSweepMaxRows), the packed panels above.
+    void (*matmul_sweep)(const MatmulArgs& a, int j0, int j1);
     void (*matmul_prefill)(const MatmulArgs& a, int j0, int j1);
     // Rows [n0, n1) of w against every row of x.
     void (*dot_columns)(const DotArgs& a, int n0, int n1);

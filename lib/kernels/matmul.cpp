@@ -1,6 +1,7 @@
 #include "kernels/matmul.hpp"
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/f32_kernels.hpp"
 #include "thread_pool.hpp"
@@ -13,10 +14,15 @@ namespace gpt2::kernels {
 void matmul(float* out, const float* x, const float* w, const float* bias, int T, int C_in, int C_out,
             ThreadPool& pool) {
     const f32::Kernels& k = f32::active();
-    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out};
-    const bool decode = T == 1;
-    const auto fn = decode ? k.matmul_decode : k.matmul_prefill;
-    const std::int64_t grain = decode ? k.width : k.prefill_grain;
+    const bool sweep = T <= f32::kSweepMaxRows;
+    // The sweep's partial sums for T > 1 (see f32_kernels.inc), kept per
+    // calling thread and grown as needed, so decode allocates nothing.
+    thread_local std::vector<float> sweep_buf;
+    const std::size_t buf_size = sweep && T > 1 ? static_cast<std::size_t>(T) * static_cast<std::size_t>(C_out) : 0;
+    if (sweep_buf.size() < buf_size) sweep_buf.resize(buf_size);
+    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, sweep_buf.data()};
+    const auto fn = sweep ? k.matmul_sweep : k.matmul_prefill;
+    const std::int64_t grain = sweep ? k.width : k.prefill_grain;
     pool.parallel_for(C_out, grain, [&](std::int64_t j0, std::int64_t j1, int) {
         fn(a, static_cast<int>(j0), static_cast<int>(j1));
     });

@@ -18,10 +18,10 @@
 //
 // The loops live in f32_kernels.inc, compiled per instruction set and
 // dispatched at run time (kernels/f32_kernels.hpp).
-// Paths: T = 1 streams each row of w once with a register block of
-// accumulators (memory-bound matrix-vector); T > 1 blocks for cache (a panel
-// of columns × a block of k kept in L2, a tile of rows × columns in
-// registers).
+// Paths: up to 16 rows (decode, batched decode) sweep the rows of w once,
+// contiguously, updating the output rows held in cache (memory-bound); more
+// rows block for cache (a panel of columns × a block of k kept in L2, a tile
+// of rows × columns in registers).
 namespace gpt2 {
 class ThreadPool;
 }
