@@ -96,7 +96,7 @@ TEST(KernelFormats, WidenHalfIsExact) {
 TEST(KernelFormats, MatmulHalfEqualsWidenedF32AndNaive) {
     ThreadPool pool(2);
     for (Half h : {Half::kF16, Half::kBF16}) {
-        for (int T : {1, 2, 7, 13}) {
+        for (int T : {1, 2, 7, 13, 16, 17, 29}) {   // the sweep and the packed panels
             for (int C_in : {1, 17, 300}) {
                 for (int C_out : {1, 15, 33, 257, 300}) {
                     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 1);

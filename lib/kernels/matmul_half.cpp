@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "kernels/cpu.hpp"
+#include "kernels/f32_kernels.hpp"
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
@@ -33,6 +35,7 @@ struct HalfArgs {
     const std::uint16_t* w;
     const float* bias;
     int T, C_in, C_out;
+    float* sweep_buf;   // T · C_out floats: the sweep's partial sums when T > 1
 };
 
 struct HalfDotArgs {
@@ -145,7 +148,7 @@ using WidenFn = void (*)(float*, const std::uint16_t*, std::int64_t);
 // The kernel set of one instruction set, for both 16-bit formats.
 template <Half H>
 struct KernelSet {
-    ColumnsFn decode, prefill;
+    ColumnsFn sweep, prefill;   // T ≤ f32::kSweepMaxRows, and longer
     DotFn dot;
     WidenFn widen;
     int width;
@@ -156,14 +159,14 @@ KernelSet<H> kernels_for(cpu::Isa isa) {
     switch (isa) {
 #if defined(__x86_64__)
         case cpu::Isa::kAvx512:
-            return {&avx512_isa::columns_decode<H>, &avx512_isa::columns_prefill<H>, &avx512_isa::dot_columns<H>,
+            return {&avx512_isa::columns_sweep<H>, &avx512_isa::columns_prefill<H>, &avx512_isa::dot_columns<H>,
                     &avx512_isa::widen<H>, Avx512::kWidth};
         case cpu::Isa::kAvx2:
-            return {&avx2_isa::columns_decode<H>, &avx2_isa::columns_prefill<H>, &avx2_isa::dot_columns<H>,
+            return {&avx2_isa::columns_sweep<H>, &avx2_isa::columns_prefill<H>, &avx2_isa::dot_columns<H>,
                     &avx2_isa::widen<H>, Avx2::kWidth};
 #endif
         default:
-            return {&scalar_isa::columns_decode<H>, &scalar_isa::columns_prefill<H>, &scalar_isa::dot_columns<H>,
+            return {&scalar_isa::columns_sweep<H>, &scalar_isa::columns_prefill<H>, &scalar_isa::dot_columns<H>,
                     &scalar_isa::widen<H>, 1};
     }
 }
@@ -171,11 +174,11 @@ KernelSet<H> kernels_for(cpu::Isa isa) {
 template <Half H>
 void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
     const KernelSet<H> k = kernels_for<H>(cpu::active());
-    const bool decode = a.T == 1;
-    const ColumnsFn fn = decode ? k.decode : k.prefill;
+    const bool sweep = a.T <= f32::kSweepMaxRows;
+    const ColumnsFn fn = sweep ? k.sweep : k.prefill;
     // Partition boundaries only affect speed: each element's operation
     // sequence does not depend on the tile it falls in.
-    const std::int64_t grain = decode ? k.width : 4 * k.width;
+    const std::int64_t grain = sweep ? k.width : 4 * k.width;
     pool.parallel_for(a.C_out, grain, [&](std::int64_t j0, std::int64_t j1, int) {
         fn(a, static_cast<int>(j0), static_cast<int>(j1));
     });
@@ -193,7 +196,11 @@ void dot_impl(const HalfDotArgs& a, ThreadPool& pool) {
 
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
                  int C_out, ThreadPool& pool) {
-    const HalfArgs a{out, x, w, bias, T, C_in, C_out};
+    // The sweep's partial sums (T > 1), per calling thread, grown as needed.
+    thread_local std::vector<float> sweep_buf;
+    const std::size_t buf_size = T > 1 && T <= f32::kSweepMaxRows ? static_cast<std::size_t>(T) * static_cast<std::size_t>(C_out) : 0;
+    if (sweep_buf.size() < buf_size) sweep_buf.resize(buf_size);
+    const HalfArgs a{out, x, w, bias, T, C_in, C_out, sweep_buf.data()};
     if (h == Half::kBF16) matmul_impl<Half::kBF16>(a, pool);
     else matmul_impl<Half::kF16>(a, pool);
 }
