@@ -15,6 +15,7 @@
 #include "gpt2/error.hpp"
 #include "gpt2/model.hpp"
 #include "gpt2/random_model.hpp"
+#include "support/small_model.hpp"
 #include "gpt2/session.hpp"
 #include "support/test_env.hpp"
 
@@ -32,14 +33,7 @@ class Batch : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         dir_ = new fs::path(gpt2::test::make_temp_dir("batch"));
-        gpt2::RandomModelSpec spec;
-        spec.config.n_layer = 2;
-        spec.config.n_head = 4;
-        spec.config.n_embd = 64;
-        spec.config.n_ctx = kContext;
-        spec.config.vocab_size = kVocab;
-        spec.config.bos_token_id = spec.config.eos_token_id = kVocab - 1;
-        spec.seed = 2024;
+        const gpt2::RandomModelSpec spec = gpt2::test::small_model_spec(kContext, kVocab, 2024);
         gpt2::write_random_model(*dir_ / "f32", spec);
         models_ = new std::map<WeightFormat, gpt2::Model>();
         models_->emplace(WeightFormat::kF32, gpt2::Model::load(*dir_ / "f32"));
