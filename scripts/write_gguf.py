@@ -166,6 +166,18 @@ class GgufWriter:
                 f.write(b"\0" * pad(len(data)))
 
 
+# Per block: (GGUF name, Hugging Face name, is a weight matrix). Each has a
+# .weight and a .bias; the matrices take --type, LayerNorm stays F32.
+LAYER_TENSORS = [
+    ("attn_norm", "ln_1", False),
+    ("attn_qkv", "attn.c_attn", True),
+    ("attn_output", "attn.c_proj", True),
+    ("ffn_norm", "ln_2", False),
+    ("ffn_up", "mlp.c_fc", True),
+    ("ffn_down", "mlp.c_proj", True),
+]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir", type=Path)
@@ -229,18 +241,11 @@ def main():
     w.add_tensor("position_embd.weight", st["wpe.weight"], "f32")
     for i in range(n_layer):
         p, b = f"h.{i}.", f"blk.{i}."
-        w.add_tensor(b + "attn_norm.weight", st[p + "ln_1.weight"], "f32")
-        w.add_tensor(b + "attn_norm.bias", st[p + "ln_1.bias"], "f32")
-        w.add_tensor(b + "attn_qkv.weight", st[p + "attn.c_attn.weight"].T, mat)
-        w.add_tensor(b + "attn_qkv.bias", st[p + "attn.c_attn.bias"], "f32")
-        w.add_tensor(b + "attn_output.weight", st[p + "attn.c_proj.weight"].T, mat)
-        w.add_tensor(b + "attn_output.bias", st[p + "attn.c_proj.bias"], "f32")
-        w.add_tensor(b + "ffn_norm.weight", st[p + "ln_2.weight"], "f32")
-        w.add_tensor(b + "ffn_norm.bias", st[p + "ln_2.bias"], "f32")
-        w.add_tensor(b + "ffn_up.weight", st[p + "mlp.c_fc.weight"].T, mat)
-        w.add_tensor(b + "ffn_up.bias", st[p + "mlp.c_fc.bias"], "f32")
-        w.add_tensor(b + "ffn_down.weight", st[p + "mlp.c_proj.weight"].T, mat)
-        w.add_tensor(b + "ffn_down.bias", st[p + "mlp.c_proj.bias"], "f32")
+        for gguf_name, hf_name, is_matrix in LAYER_TENSORS:
+            weight = st[p + hf_name + ".weight"]
+            # Conv1D stores [in, out]; GGUF (like nn.Linear) wants [out, in].
+            w.add_tensor(b + gguf_name + ".weight", weight.T if is_matrix else weight, mat if is_matrix else "f32")
+            w.add_tensor(b + gguf_name + ".bias", st[p + hf_name + ".bias"], "f32")
     w.add_tensor("output_norm.weight", st["ln_f.weight"], "f32")
     w.add_tensor("output_norm.bias", st["ln_f.bias"], "f32")
     lm_head = st.get("lm_head.weight")
