@@ -31,6 +31,7 @@
 #include "gpt2/utf8_stream.hpp"
 #include "options.hpp"
 #include "render.hpp"
+#include "sampling/raw_choice.hpp"
 
 namespace gpt2::cli {
 
@@ -152,16 +153,6 @@ struct Lane {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// softmax(logits)[id] in double, computed as generate() computes
-// GenerateResult::p_raw (so logp is the same to the last bit).
-double raw_probability(std::span<const float> logits, std::int32_t id) {
-    float m = -INFINITY;
-    for (float v : logits) m = std::max(m, v);
-    double sum = 0.0;
-    for (float v : logits) sum += std::exp(static_cast<double>(v) - m);
-    return std::exp(static_cast<double>(logits[static_cast<std::size_t>(id)]) - m) / sum;
-}
-
 // The generate() loop (include/gpt2/generate.hpp: sample, stop at end of
 // text, accept, statistics, stop at -n tokens or a full context, evaluate)
 // for every lane in lock step, the evaluations of a step batched into one
@@ -179,7 +170,7 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
         l.seconds += seconds_since(t0);
     }
     sampling::Candidates raw, final_copy;
-    std::vector<float> scratch;
+    sampling::StatsScratch scratch;   // reused: no allocation per token
     std::vector<Lane*> batch;
     std::vector<Session*> sessions;
     std::vector<std::int32_t> ids;
@@ -198,7 +189,8 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
                 continue;
             }
             l.chain.accept(id);
-            l.p_raw.push_back(raw_probability(l.logits, id));
+            // The same function as generate()'s p_raw: logp agrees to the last bit.
+            l.p_raw.push_back(sampling::raw_choice(l.logits, id, l.chain.candidates().input_max()).p);
             const sampling::Candidates* fin = &l.chain.candidates();
             if (!fin->probs_current()) {
                 final_copy = *fin;

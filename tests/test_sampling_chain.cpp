@@ -269,7 +269,7 @@ TEST(SamplingStats, HandComputedAndSupport) {
     EXPECT_EQ(s.support, 4u);
     EXPECT_NEAR(s.top1_p, 0.4, 1e-6);
     EXPECT_EQ(s.nucleus_95, 4u);
-    std::vector<float> scratch;
+    gs::StatsScratch scratch;
     const std::vector<float> p = {0.1f, 0.2f, 0.3f, 0.4f};
     EXPECT_EQ(gs::nucleus_size(p, 0.35, scratch), 1u);
     EXPECT_EQ(gs::nucleus_size(p, 0.65, scratch), 2u);

@@ -52,12 +52,15 @@ void Candidates::load(std::span<const float> logits) {
         logits_.resize(size_);
         probs_.resize(size_);
     }
-    // One pass: copy, id fill, NaN/+inf count and max (was four passes).
-    const vec::CopyCheck r = vec::copy_ids_check(logits_.data(), ids_.data(), logits.data(), size_);
+    // One pass: copy, NaN/+inf count and max (was four passes). The ids are
+    // implied (ids[i] == i) until someone asks for the array: ensure_ids().
+    const vec::CopyCheck r = vec::copy_check(logits_.data(), logits.data(), size_);
+    ids_valid_ = false;
     probs_current_ = false;
     sorted_ = false;
     dense_ = true;
     selected = -1;
+    input_max_ = r.max;
     check_values(logits_.data(), size_, r.bad, r.max);
 }
 
@@ -73,6 +76,13 @@ void Candidates::assign(std::span<const Entry> entries) {
     for (std::size_t i = 0; dense_ && i < size_; ++i) dense_ = ids_[i] == static_cast<std::int32_t>(i);
     selected = -1;
     check_input();
+    input_max_ = max_logit();
+}
+
+void Candidates::ensure_ids() const {
+    if (ids_valid_) return;
+    for (std::size_t i = 0; i < size_; ++i) ids_[i] = static_cast<std::int32_t>(i);
+    ids_valid_ = true;
 }
 
 float Candidates::max_logit() const { return vec::max(logits_.data(), size_); }
@@ -121,7 +131,7 @@ float Candidates::kth_largest_logit(std::size_t k) const {
     std::size_t i = k;
     for (; i < n && i % kBlock != 0; ++i) consider(z[i]);
     for (; i + kBlock <= n; i += kBlock) {
-        if (vec::max_fixed<kBlock>(z + i) > heap[0]) {
+        if (vec::any_above<kBlock>(z + i, heap[0])) {
             for (std::size_t j = i; j < i + kBlock; ++j) consider(z[j]);
         }
     }
@@ -134,16 +144,61 @@ void Candidates::collect_at_least(float threshold, std::vector<Entry>& out) cons
     const float* z = logits_.data();
     const std::size_t n = size_;
     auto take = [&](std::size_t j) {
-        if (z[j] >= threshold) out.push_back({ids_[j], z[j], probs_[j]});
+        if (z[j] >= threshold) out.push_back({id(j), z[j], probs_[j]});
     };
     std::size_t i = 0;
     for (; i + kBlock <= n; i += kBlock) {
-        if (vec::max_fixed<kBlock>(z + i) >= threshold) {
+        if (vec::any_at_least<kBlock>(z + i, threshold)) {
             for (std::size_t j = i; j < i + kBlock; ++j) take(j);
         }
     }
     for (; i < n; ++i) take(i);
     std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.logit > b.logit; });
+}
+
+void Candidates::collect_top(std::size_t k, std::vector<Entry>& out) const {
+    // kth_largest_logit()'s scan, noting every value >= the heap's minimum
+    // (the current k-th largest; non-decreasing) as a candidate. A value >=
+    // the final k-th was >= the minimum when it was seen, so it is noted;
+    // blocks are skipped only when their max is below the minimum (a tie
+    // with it must be noted). Candidates stay in index order, as in
+    // collect_at_least(), so the stable sort below gives the same order.
+    const float* z = logits_.data();
+    const std::size_t n = size_;
+    out.clear();
+    if (n == 0) return;
+    k = std::clamp<std::size_t>(k, 1, n);
+    auto& heap = heap_;
+    heap.assign(z, z + k);
+    std::make_heap(heap.begin(), heap.end(), std::greater<float>());
+    for (std::size_t j = 0; j < k; ++j) out.push_back({id(j), z[j], probs_[j]});
+    auto consider = [&](std::size_t j) {
+        const float x = z[j];
+        if (x >= heap[0]) {
+            out.push_back({id(j), x, probs_[j]});
+            if (x > heap[0]) {
+                std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
+                heap.back() = x;
+                std::push_heap(heap.begin(), heap.end(), std::greater<float>());
+            }
+        }
+    };
+    std::size_t i = k;
+    for (; i < n && i % kBlock != 0; ++i) consider(i);
+    for (; i + kBlock <= n; i += kBlock) {
+        if (vec::any_at_least<kBlock>(z + i, heap[0])) {
+            for (std::size_t j = i; j < i + kBlock; ++j) consider(j);
+        }
+    }
+    for (; i < n; ++i) consider(i);
+    const float threshold = heap[0];
+    std::erase_if(out, [threshold](const Entry& e) { return e.logit < threshold; });
+    std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.logit > b.logit; });
+}
+
+void Candidates::keep_top(std::size_t k) {
+    collect_top(k, scratch_);
+    replace(scratch_, true, false);
 }
 
 void Candidates::keep_at_least(float threshold) {
@@ -167,12 +222,13 @@ void Candidates::replace(std::span<const Entry> entries, bool sorted, bool probs
     sorted_ = sorted;
     probs_current_ = probs_current;
     dense_ = false;
+    ids_valid_ = true;
 }
 
 void Candidates::sort_descending() {
     if (sorted_) return;
     scratch_.resize(size_);
-    for (std::size_t i = 0; i < size_; ++i) scratch_[i] = {ids_[i], logits_[i], probs_[i]};
+    for (std::size_t i = 0; i < size_; ++i) scratch_[i] = {id(i), logits_[i], probs_[i]};
     std::stable_sort(scratch_.begin(), scratch_.end(),
                      [](const Entry& a, const Entry& b) { return a.logit > b.logit; });
     const bool probs = probs_current_;
@@ -189,6 +245,7 @@ void Candidates::truncate(std::size_t n) {
 template <class Keep>
 void Candidates::compact(Keep keep) {
     // Order-preserving, branch-free write cursor.
+    ensure_ids();
     std::size_t w = 0;
     for (std::size_t i = 0; i < size_; ++i) {
         const bool k = keep(i);

@@ -43,7 +43,7 @@ void Dist::apply(Candidates& cand, Rng& rng) {
     if (cand.empty()) throw Error("dist: no candidates left to sample from");
     cand.compute_probs();
     const double u = rng.uniform();   // always one draw per token: streams stay aligned
-    cand.selected = cand.ids()[draw_index(cand, u)];
+    cand.selected = cand.id(draw_index(cand, u));
 }
 
 }  // namespace gpt2::sampling

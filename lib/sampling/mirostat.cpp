@@ -29,7 +29,7 @@ void MirostatV2::apply(Candidates& cand, Rng& rng) {
     const std::size_t i = draw_index(cand, u);
     const float observed = -std::log2(cand.probs()[i]);
     mu_ -= eta_ * (observed - tau_);
-    cand.selected = cand.ids()[i];
+    cand.selected = cand.id(i);
 }
 
 }  // namespace gpt2::sampling

@@ -68,13 +68,18 @@ std::size_t mass_count(float* v, std::size_t n, double mass) {
 // mass_count. Why: this is computed for every token of every strategy in
 // compare and generate, and a flat distribution's nucleus holds tens of
 // thousands of tokens.
+// The histogram lives in `scratch` (48 KB, zeroed per call, never
+// reallocated once grown).
 template <std::size_t M>
 std::array<std::size_t, M> mass_counts(std::span<const float> p, const std::array<double, M>& masses,
-                                       std::vector<float>& scratch) {
+                                       StatsScratch& scratch) {
     constexpr int kShift = 19;
     constexpr std::size_t kBuckets = std::size_t{1} << (31 - kShift);
-    std::vector<std::uint32_t> count(kBuckets, 0);
-    std::vector<double> sum(kBuckets, 0.0);
+    auto& count = scratch.count;
+    auto& sum = scratch.mass;
+    count.assign(kBuckets, 0);
+    sum.assign(kBuckets, 0.0);
+    auto& bucket = scratch.bucket;
     auto key = [](float v) { return std::bit_cast<std::uint32_t>(v) >> kShift; };   // v >= 0: sign bit clear
     for (const float v : p) {
         const std::uint32_t k = key(v);
@@ -93,11 +98,11 @@ std::array<std::size_t, M> mass_counts(std::span<const float> p, const std::arra
                 taken += count[k];
                 continue;
             }
-            scratch.clear();
+            bucket.clear();
             for (const float v : p) {
-                if (key(v) == k) scratch.push_back(v);
+                if (key(v) == k) bucket.push_back(v);
             }
-            const std::size_t in_bucket = mass_count(scratch.data(), scratch.size(), need);
+            const std::size_t in_bucket = mass_count(bucket.data(), bucket.size(), need);
             out[q] = taken + in_bucket;
             break;
         }
@@ -107,11 +112,11 @@ std::array<std::size_t, M> mass_counts(std::span<const float> p, const std::arra
 
 }  // namespace
 
-std::size_t nucleus_size(std::span<const float> probs, double mass, std::vector<float>& scratch) {
+std::size_t nucleus_size(std::span<const float> probs, double mass, StatsScratch& scratch) {
     return mass_counts<1>(probs, {mass}, scratch)[0];
 }
 
-DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch) {
+DistStats compute_stats(const Candidates& cand, StatsScratch& stats_scratch) {
     DistStats s;
     s.size = cand.size();
     if (cand.empty()) return s;
@@ -123,6 +128,7 @@ DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch) {
     const std::size_t n = cand.size();
     const float* z = cand.logits().data();
     const float m = cand.max_logit();
+    std::vector<float>& scratch = stats_scratch.probs;
     scratch.resize(n);
     const double sum = vec::exp_shifted(scratch.data(), z, n, m);
     double weighted = 0.0;
@@ -142,29 +148,28 @@ DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch) {
     s.top1_p = 1.0 / sum;   // the max logit's term is exp(0) = 1
     const auto inv = static_cast<float>(1.0 / sum);
     for (float& v : scratch) v *= inv;
-    std::vector<float> bucket;
-    const auto counts = mass_counts<2>(scratch, {0.90, 0.95}, bucket);
+    const auto counts = mass_counts<2>(scratch, {0.90, 0.95}, stats_scratch);
     s.nucleus_90 = counts[0];
     s.nucleus_95 = counts[1];
     return s;
 }
 
 DistStats compute_stats(const Candidates& cand) {
-    std::vector<float> scratch;
+    StatsScratch scratch;
     return compute_stats(cand, scratch);
 }
 
 TokenStats token_stats(const Candidates& cand, std::int32_t token) {
     TokenStats t;
-    const auto ids = cand.ids();
     const auto p = cand.probs();
-    std::size_t at = ids.size();
-    if (cand.dense() && token >= 0 && static_cast<std::size_t>(token) < ids.size()) {
+    const std::size_t n = cand.size();
+    std::size_t at = n;
+    if (cand.dense() && token >= 0 && static_cast<std::size_t>(token) < n) {
         at = static_cast<std::size_t>(token);
     } else {
-        at = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), token) - ids.begin());
+        for (std::size_t i = 0; i < n && at == n; ++i) at = cand.id(i) == token ? i : n;
     }
-    if (at == ids.size()) return t;
+    if (at == n) return t;
     t.present = true;
     t.p = p[at];
     t.rank = 1 + static_cast<std::size_t>(std::count_if(p.begin(), p.end(), [&](float v) { return v > p[at]; }));

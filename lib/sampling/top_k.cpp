@@ -19,7 +19,7 @@ void TopK::apply(Candidates& cand, Rng& /*rng*/) {
         cand.truncate(n);
         return;
     }
-    cand.keep_at_least(cand.kth_largest_logit(k));
+    cand.keep_top(k);   // one scan: select the k-th and collect together
 }
 
 }  // namespace gpt2::sampling

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 #include "sampling/validate.hpp"
@@ -63,32 +64,43 @@ void TopP::apply(Candidates& cand, Rng& /*rng*/) {
         return;
     }
 
-    // 1) Peaked steps: the top 64 usually hold the whole nucleus.
-    cand.collect_at_least(cand.kth_largest_logit(kFirstTry), edge_);
-    kept.clear();
-    if (walk(edge_, 0, 0.0, total, q, kept)) {
-        cand.replace(kept, true, false);
-        return;
+    // 1) Peaked steps: the top 64 usually hold the whole nucleus. Tried only
+    // when they can: the walk ends at j < 64 only if float(total - head_j) <= q,
+    // and head_j <= 64 p_max, so when total - 64 p_max exceeds q by more than
+    // float rounding (1e-6 relative, vs 2^-23) the attempt is skipped (flat
+    // steps: two scans saved). Either way the kept set is the exact one.
+    const float* pp = cand.probs().data();
+    const double pmax = vec::max(pp, n);
+    if (total - static_cast<double>(kFirstTry) * pmax <= static_cast<double>(q) * (1.0 + 1e-6)) {
+        cand.collect_top(kFirstTry, edge_);
+        kept.clear();
+        if (walk(edge_, 0, 0.0, total, q, kept)) {
+            cand.replace(kept, true, false);
+            return;
+        }
     }
+    cut_by_buckets(cand, total, q);
+}
 
+void TopP::cut_by_buckets(Candidates& cand, double total, float q) {
     // 2) Flat steps: bucket tokens by logit (monotone in p), sum the mass per
-    // bucket, find the bucket where the tail drops to <= q, and sort only that
-    // bucket. O(n) plus a sort of ~n/kBuckets tokens instead of O(n log n).
-    const auto z = cand.logits();
-    const auto p = cand.probs();
-    const auto ids = cand.ids();
+    // bucket, find the bucket where the tail drops to <= q, and sort
+    // only that bucket; then one order-preserving compaction keeps the
+    // buckets above it and the edge bucket's kept tokens. O(n) plus a sort of
+    // ~n/kBuckets tokens; no Entry copies of the kept set.
+    const std::size_t n = cand.size();
+    const float* z = cand.logits().data();
+    const float* p = cand.probs().data();
     const float zmax = cand.max_logit();
     // Below zmax - 104, exp underflows in float: those tokens share the last bucket.
-    const float range = std::min(zmax - vec::min_finite(z.data(), n), 104.0f);
+    const float range = std::min(zmax - vec::min_finite(z, n), 104.0f);
     const float scale = range > 0.0f ? static_cast<float>(kBuckets) / range : 0.0f;
     bucket_.resize(n);
     mass_.assign(kBuckets, 0.0);
-    const auto last = static_cast<float>(kBuckets - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-        const float b = std::min((zmax - z[i]) * scale, last);   // -inf -> last
-        bucket_[i] = static_cast<std::uint16_t>(b);
-        mass_[bucket_[i]] += p[i];
-    }
+    vec::bucket_index(bucket_.data(), z, n, zmax, scale, static_cast<float>(kBuckets - 1));
+    const std::uint16_t* bk = bucket_.data();
+    double* mass = mass_.data();
+    for (std::size_t i = 0; i < n; ++i) mass[bk[i]] += p[i];
     // First bucket whose start has tail <= q; the cut lies in the one before.
     std::size_t edge_bucket = kBuckets - 1;
     double head = 0.0, edge_head = 0.0;
@@ -98,18 +110,40 @@ void TopP::apply(Candidates& cand, Rng& /*rng*/) {
             break;
         }
         edge_head = head;
-        head += mass_[b];
+        head += mass[b];
     }
     if (edge_bucket == 0) edge_head = 0.0;
-    kept.clear();
+    const auto edge = static_cast<std::uint16_t>(edge_bucket);
     edge_.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-        if (bucket_[i] < edge_bucket) kept.push_back({ids[i], z[i], p[i]});
-        else if (bucket_[i] == edge_bucket) edge_.push_back({ids[i], z[i], p[i]});
+    for (std::size_t i = vec::find_u16(bk, n, 0, edge); i < n; i = vec::find_u16(bk, n, i + 1, edge)) {
+        edge_.push_back({cand.id(i), z[i], p[i]});
     }
     std::stable_sort(edge_.begin(), edge_.end(), [](const auto& a, const auto& b) { return a.logit > b.logit; });
-    walk(edge_, kept.size(), edge_head, total, q, kept);
-    cand.replace(kept, false, false);
+    auto& kept = cand.scratch();
+    kept.clear();
+    // The walk only needs to know whether any token precedes the edge bucket
+    // (the first token is always kept); the max sits in bucket 0, so one does
+    // exactly when the edge bucket is not bucket 0.
+    walk(edge_, edge_bucket > 0 ? 1 : 0, edge_head, total, q, kept);
+    const std::size_t edge_kept = kept.size();
+    // The kept edge tokens are a prefix of the stable sort: every logit above
+    // the last kept one, and of the tokens tied with it the first `ties` in
+    // index order (the stable sort kept index order among equals).
+    const float cut = edge_kept > 0 ? kept[edge_kept - 1].logit : std::numeric_limits<float>::infinity();
+    std::size_t ties = 0;
+    for (std::size_t j = 0; j < edge_kept; ++j) ties += kept[j].logit == cut ? 1 : 0;
+    // Order-preserving in-place compaction: buckets before the edge are kept
+    // whole, the edge bucket token by token. When nothing is removed the
+    // arrays are unchanged (w == n) and truncate() does nothing.
+    std::int32_t* ids = cand.ids().data();
+    float* zw = cand.logits().data();
+    float* pw = cand.probs().data();
+    const std::size_t w = vec::compact_below(ids, zw, pw, bk, n, edge, [&](std::size_t i) {
+        const bool keep = zw[i] > cut || (zw[i] == cut && ties > 0);
+        if (keep && zw[i] == cut) --ties;
+        return keep;
+    });
+    cand.truncate(w);
 }
 
 }  // namespace gpt2::sampling

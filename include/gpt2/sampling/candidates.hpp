@@ -54,15 +54,23 @@ public:
     bool empty() const { return size_ == 0; }
     // Size of the vocabulary at the last load() (== size() right after it).
     std::size_t vocab() const { return vocab_; }
+    // Largest logit given to the last load()/assign(), before any stage ran
+    // (load() finds it in its checking pass; free to read).
+    float input_max() const { return input_max_; }
 
-    std::span<std::int32_t> ids() { return {ids_.data(), size_}; }
+    // The ids array. After load() it is not written (ids[i] == i is implied):
+    // the first call fills it (one pass), so stages that never ask for the
+    // whole array (top_k, dist, greedy use id()) skip that pass.
+    std::span<std::int32_t> ids() { ensure_ids(); return {ids_.data(), size_}; }
     std::span<float> logits() { return {logits_.data(), size_}; }
     // Only meaningful when probs_current (call compute_probs() first).
     std::span<float> probs() { return {probs_.data(), size_}; }
-    std::span<const std::int32_t> ids() const { return {ids_.data(), size_}; }
+    std::span<const std::int32_t> ids() const { ensure_ids(); return {ids_.data(), size_}; }
     std::span<const float> logits() const { return {logits_.data(), size_}; }
     std::span<const float> probs() const { return {probs_.data(), size_}; }
-    Entry entry(std::size_t i) const { return {ids_[i], logits_[i], probs_[i]}; }
+    // Token id of candidate i (i < size()) without materialising ids().
+    std::int32_t id(std::size_t i) const { return ids_valid_ ? ids_[i] : static_cast<std::int32_t>(i); }
+    Entry entry(std::size_t i) const { return {id(i), logits_[i], probs_[i]}; }
 
     bool probs_current() const { return probs_current_; }
     bool sorted() const { return sorted_; }
@@ -96,6 +104,14 @@ public:
     // Writes into `out` (cleared first) the candidates with logit >= threshold,
     // sorted descending, without changing *this. `out` is caller-owned scratch.
     void collect_at_least(float threshold, std::vector<Entry>& out) const;
+    // collect_at_least(kth_largest_logit(k), out) in one scan instead of two:
+    // while the heap scan runs, every value >= the current k-th is noted (the
+    // k-th only grows, so the final set is among them), then filtered and
+    // sorted. Same result, ties included. k is clamped to [1, size()].
+    void collect_top(std::size_t k, std::vector<Entry>& out) const;
+    // Keeps exactly the candidates collect_top(k) returns (keep_at_least of
+    // the k-th largest logit), sorted descending, in one scan.
+    void keep_top(std::size_t k);
     // Replaces the contents with `entries` in that order (probabilities copied
     // as given, probs_current set to `probs_current`; dense cleared; sorted
     // set to `sorted`).
@@ -116,16 +132,20 @@ public:
 
 private:
     void check_input() const;
+    // Fills ids_ with 0..size()-1 if load() left it implied.
+    void ensure_ids() const;
     template <class Keep>
     void compact(Keep keep);
 
-    std::vector<std::int32_t> ids_;
+    mutable std::vector<std::int32_t> ids_;   // valid only when ids_valid_ (else ids[i] == i)
     std::vector<float> logits_;
     std::vector<float> probs_;
     std::vector<Entry> scratch_;
     mutable std::vector<float> heap_;   // kth_largest_logit() scratch
     std::size_t size_ = 0;
     std::size_t vocab_ = 0;
+    float input_max_ = 0.0f;
+    mutable bool ids_valid_ = false;
     bool probs_current_ = false;
     bool sorted_ = false;
     bool dense_ = false;

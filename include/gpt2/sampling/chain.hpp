@@ -103,7 +103,7 @@ private:
     std::size_t trace_top_n_ = 10;
     StepTrace trace_data_;
     std::vector<Candidates> snapshots_;   // trace mode: candidates after each stage
-    std::vector<float> stats_scratch_;
+    StatsScratch stats_scratch_;
 };
 
 }  // namespace gpt2::sampling

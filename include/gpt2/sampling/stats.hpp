@@ -1,7 +1,8 @@
 #pragma once
 // Statistics of a candidate distribution and the trace of one sampling step.
 //
-//   gpt2::sampling::DistStats s = gpt2::sampling::compute_stats(cand);
+//   gpt2::sampling::StatsScratch scratch;   // keep it across tokens: no allocation per call
+//   gpt2::sampling::DistStats s = gpt2::sampling::compute_stats(cand, scratch);
 //   s.entropy_nats, s.perplexity, s.support, s.nucleus_90 ...
 //
 // Definitions (p = softmax of the live candidates' logits):
@@ -37,16 +38,29 @@ struct DistStats {
     std::size_t nucleus_95 = 0;
 };
 
+// Working memory of compute_stats()/nucleus_size(): the probabilities, the
+// 4096-bucket histogram (count and mass per bucket, 48 KB) and the values of
+// the bucket holding a cut. Grown on first use, then reused: callers that
+// compute statistics per token keep one StatsScratch per thread. Contents
+// between calls are meaningless.
+struct StatsScratch {
+    std::vector<float> probs;
+    std::vector<float> bucket;
+    std::vector<std::uint32_t> count;
+    std::vector<double> mass;
+};
+
 // Statistics of `cand`, computed from its logits (so stale probabilities do
-// not matter and `cand` is not modified). `scratch` is reused between calls.
-// Expected O(n): one vectorised exp pass, no logarithm per candidate, and the
-// nucleus sizes by selection rather than sorting.
-DistStats compute_stats(const Candidates& cand, std::vector<float>& scratch);
+// not matter and `cand` is not modified). Expected O(n): one vectorised exp
+// pass, no logarithm per candidate, and the nucleus sizes by selection
+// rather than sorting. Allocates nothing once `scratch` has grown.
+DistStats compute_stats(const Candidates& cand, StatsScratch& scratch);
+// Same with a temporary scratch (allocates; for one-off calls and tests).
 DistStats compute_stats(const Candidates& cand);
 
 // Smallest number of largest values of `probs` summing (double, descending)
-// to ≥ mass. `scratch` is overwritten. Returns probs.size() if never reached.
-std::size_t nucleus_size(std::span<const float> probs, double mass, std::vector<float>& scratch);
+// to ≥ mass. Returns probs.size() if never reached.
+std::size_t nucleus_size(std::span<const float> probs, double mass, StatsScratch& scratch);
 
 // Probability and rank of `token` among `cand` (probs must be current).
 struct TokenStats {

@@ -14,11 +14,13 @@
 //
 // p = 1: off (no-op). Valid: 0 < p ≤ 1.
 // Cost: softmax (if stale); then sorted or small (≤ 2048) sets are walked
-// after a sort; otherwise the top 64 are selected (heap scan, no sort) and
+// after a sort; otherwise, when the 64 most probable tokens can hold the
+// nucleus (64·p_max ≥ p), they are selected (one heap scan, no sort) and
 // walked, which ends peaked steps; flat steps bucket the logits (4096
-// buckets), sum mass per bucket, and sort only the bucket holding the cut:
-// O(n), never a full sort of the vocabulary. Output order: sorted only on
-// the first two paths.
+// buckets), sum the mass per bucket, sort only the bucket holding the
+// cut, and keep the survivors with one in-place compaction: O(n), never a
+// full sort of the vocabulary. Output order: sorted descending on the first
+// two paths, the input order on the bucket path.
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +38,8 @@ public:
     double p() const { return p_; }
 
 private:
+    void cut_by_buckets(Candidates& cand, double total, float q);
+
     double p_;
     std::vector<Candidates::Entry> edge_;   // scratch: candidates at the cut
     std::vector<std::uint16_t> bucket_;     // scratch: bucket of each candidate
