@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gpt2/model.hpp"
@@ -91,23 +92,34 @@ void BM_DecodeTiny(benchmark::State& state) {
 
 // The fixed cost of a step: the 124M model's structure (12 layers, so the same
 // number of kernel calls and thread-pool hand-offs per step) with every
-// tensor tiny (64 wide, 64-token vocabulary: 0.6 MB of weights, all in
-// cache). Its step time is the per-step overhead the issue bounds (< 0.1 ms).
-const gpt2::Model& model_overhead() {
-    static std::unique_ptr<gpt2::Model> model = [] {
-        const std::filesystem::path dir = std::filesystem::temp_directory_path() / "gpt2-bench-overhead-f32";
+// tensor small. BM_StepOverhead: 64 wide, 64-token vocabulary: 0.6 M
+// parameters, i.e. 2.4 MB of F32 weights plus 0.4 MB of KV cache read per
+// step: more than a core's L2 (1 MB on the 2-core test machine), so its step
+// also streams 2.8 MB from L3 (~120 µs at one core's ~24 GB/s there).
+// BM_StepOverheadInL2: 32 wide (2 heads of 16): 0.6 MB of weights and 0.2 MB
+// of cache, resident in L2, so its step time is the fixed cost alone (kernel
+// calls, pool decisions, attention over 64 positions). Counter step_MB: the
+// bytes of weights and cache a step reads.
+const gpt2::Model& model_overhead(int n_embd) {
+    static std::unique_ptr<gpt2::Model> models[2];
+    std::unique_ptr<gpt2::Model>& model = models[n_embd == 64 ? 0 : 1];
+    if (!model) {
+        const std::filesystem::path dir =
+            std::filesystem::temp_directory_path() / ("gpt2-bench-overhead-f32" + std::string(n_embd == 64 ? "" : "-32"));
         gpt2::RandomModelSpec spec = gpt2::random_model_preset("tiny");
         spec.config.n_layer = 12;
+        spec.config.n_embd = n_embd;
+        spec.config.n_head = n_embd / 16;
         spec.config.vocab_size = 64;
         spec.config.bos_token_id = spec.config.eos_token_id = 63;
         gpt2::write_random_model(dir, spec);
-        return std::make_unique<gpt2::Model>(gpt2::Model::load(dir));
-    }();
+        model = std::make_unique<gpt2::Model>(gpt2::Model::load(dir));
+    }
     return *model;
 }
 
-void BM_StepOverhead(benchmark::State& state) {
-    const gpt2::Model& model = model_overhead();
+void step_overhead(benchmark::State& state, int n_embd) {
+    const gpt2::Model& model = model_overhead(n_embd);
     const int ctx = 64;
     gpt2::Session session(model, {.max_tokens = ctx, .n_threads = static_cast<int>(state.range(0))});
     std::vector<std::int32_t> prompt(ctx);
@@ -117,12 +129,19 @@ void BM_StepOverhead(benchmark::State& state) {
         benchmark::DoNotOptimize(session.eval({&prompt.back(), 1}).data());
         session.rewind(ctx - 1);
     }
+    const gpt2::Config& c = model.config();
+    const double cache_bytes = 2.0 * c.n_layer * ctx * c.n_embd * sizeof(float);
     state.counters["tokens_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["step_MB"] = (weight_bytes(model) + cache_bytes) / 1e6;
 }
+
+void BM_StepOverhead(benchmark::State& state) { step_overhead(state, 64); }
+void BM_StepOverheadInL2(benchmark::State& state) { step_overhead(state, 32); }
 
 }  // namespace
 
 BENCHMARK(BM_StepOverhead)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_StepOverheadInL2)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_DecodeTiny)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Prefill)->ArgNames({"T", "threads"})->ArgsProduct({{128, 512}, {1, 2}})->Unit(benchmark::kMillisecond)
     ->UseRealTime();

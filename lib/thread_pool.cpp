@@ -19,7 +19,7 @@ constexpr int kSpinIterations = 1 << 14;
 constexpr std::uint64_t kChunkMask = 0xffffffffu;
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) {
+ThreadPool::ThreadPool(int n_threads, std::int64_t min_chunk_work) : min_chunk_work_(min_chunk_work) {
     if (n_threads <= 0) {
         const unsigned hw = std::thread::hardware_concurrency();
         n_threads = hw == 0 ? 1 : static_cast<int>(hw);

@@ -8,7 +8,9 @@
 //
 // Threads are created once, in the constructor, and parked between jobs (a
 // short spin, then a condition variable), so a kernel launch costs a wake-up,
-// never a thread creation. The calling thread takes part in every job.
+// never a thread creation. The calling thread takes part in every job, and a
+// job given its size (parallel_for with `work`) that is too small to repay a
+// hand-off runs on the caller alone (kMinChunkWork).
 //
 // Determinism: a job is cut into size() chunks by a static rule
 // (parallel_for: size() contiguous ranges of [0, n)), independent of timing.
@@ -34,13 +36,26 @@ namespace gpt2 {
 
 class ThreadPool {
 public:
+    // The least work (in multiply-adds, or element operations of similar
+    // cost) that a chunk must carry to be worth handing to another thread.
+    // A hand-off costs ~1-3 µs even with the workers spinning (the wake-up,
+    // then the job's inputs and outputs crossing between the cores' caches),
+    // which is 20-50K multiply-adds of one thread's time; measured on the
+    // 2-core machine (docs/benchmarks.md, "Per-step overhead"), a decode-step
+    // product of 16K multiply-adds ran 1.2-6x slower on two threads than on
+    // one. The products of GPT-2 124M (≥ 590K per step and matrix) still split.
+    static constexpr std::int64_t kMinChunkWork = std::int64_t{1} << 16;
+
     // n_threads ≤ 0 selects std::thread::hardware_concurrency() (at least 1).
-    explicit ThreadPool(int n_threads = 0);
+    // min_chunk_work: see kMinChunkWork (0: split every job, whatever its
+    // size — tests of thread-count independence use it).
+    explicit ThreadPool(int n_threads = 0, std::int64_t min_chunk_work = kMinChunkWork);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int size() const { return n_threads_; }
+    std::int64_t min_chunk_work() const { return min_chunk_work_; }
 
     // Calls fn(chunk) once for each chunk in [0, size()), on the caller and
     // the workers, and returns when all calls have returned. fn must not
@@ -57,10 +72,22 @@ public:
     // for each non-empty one.
     template <typename Fn>
     void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) {
+        parallel_for(n, grain, -1, fn);
+    }
+
+    // The same, given the job's total `work` (see kMinChunkWork; < 0:
+    // unknown, as above): uses at most max(1, work / min_chunk_work()) ranges,
+    // so a job too small to repay a hand-off runs on the caller alone,
+    // without touching the workers. Kernels partition over outputs, so the
+    // number of ranges never changes the results.
+    template <typename Fn>
+    void parallel_for(std::int64_t n, std::int64_t grain, std::int64_t work, Fn&& fn) {
         if (n <= 0) return;
         if (grain < 1) grain = 1;
         const std::int64_t n_grains = (n + grain - 1) / grain;
-        const int n_used = n_grains < n_threads_ ? static_cast<int>(n_grains) : n_threads_;
+        std::int64_t max_chunks = n_grains < n_threads_ ? n_grains : n_threads_;
+        if (work >= 0 && min_chunk_work_ > 0 && work / min_chunk_work_ < max_chunks) max_chunks = work / min_chunk_work_;
+        const int n_used = max_chunks < 1 ? 1 : static_cast<int>(max_chunks);
         if (n_used == 1) {
             fn(std::int64_t{0}, n, 0);
             return;
@@ -83,6 +110,7 @@ private:
     void worker_loop();
 
     int n_threads_ = 1;
+    std::int64_t min_chunk_work_ = kMinChunkWork;
     std::vector<std::thread> workers_;
     // The job: valid while a chunk of the current generation is unfinished.
     Trampoline job_call_ = nullptr;

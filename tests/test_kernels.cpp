@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "kernels/attention.hpp"
@@ -81,8 +83,37 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnceInGrainAlignedRanges) {
     }
 }
 
+// A job given its size runs as one range on the caller when it is below
+// min_chunk_work() per range, and is split again when it is large enough
+// (or when the pool splits everything, min_chunk_work 0).
+TEST(ThreadPool, SmallJobsStayOnTheCaller) {
+    ThreadPool pool(2);
+    ASSERT_EQ(pool.min_chunk_work(), ThreadPool::kMinChunkWork);
+    const auto ranges = [&](ThreadPool& p, std::int64_t work) {
+        std::vector<std::pair<std::int64_t, std::int64_t>> seen(2, {-1, -1});
+        std::vector<std::thread::id> who(2);
+        p.parallel_for(1000, 1, work, [&](std::int64_t b, std::int64_t e, int chunk) {
+            seen[static_cast<std::size_t>(chunk)] = {b, e};
+            who[static_cast<std::size_t>(chunk)] = std::this_thread::get_id();
+        });
+        return std::make_pair(seen, who);
+    };
+    const auto [small, small_who] = ranges(pool, 2 * ThreadPool::kMinChunkWork - 1);
+    EXPECT_EQ(small[0], std::make_pair(std::int64_t{0}, std::int64_t{1000}));
+    EXPECT_EQ(small[1].first, -1);
+    EXPECT_EQ(small_who[0], std::this_thread::get_id());
+    const auto [large, large_who] = ranges(pool, 2 * ThreadPool::kMinChunkWork);
+    EXPECT_EQ(large[0], std::make_pair(std::int64_t{0}, std::int64_t{500}));
+    EXPECT_EQ(large[1], std::make_pair(std::int64_t{500}, std::int64_t{1000}));
+    const auto [unknown, unknown_who] = ranges(pool, -1);   // no size given: split as before
+    EXPECT_EQ(unknown[1], std::make_pair(std::int64_t{500}, std::int64_t{1000}));
+    ThreadPool always(2, 0);
+    const auto [tiny, tiny_who] = ranges(always, 1);
+    EXPECT_EQ(tiny[1], std::make_pair(std::int64_t{500}, std::int64_t{1000}));
+}
+
 TEST(ThreadPool, RunCallsEveryChunkOnce) {
-    ThreadPool pool(3);
+    ThreadPool pool(3, 0);
     for (int round = 0; round < 100; ++round) {
         std::vector<int> seen(3, 0);
         pool.run([&](int chunk) { seen[static_cast<std::size_t>(chunk)] += 1; });
@@ -91,7 +122,7 @@ TEST(ThreadPool, RunCallsEveryChunkOnce) {
 }
 
 TEST_P(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
-    ThreadPool pool(2);
+    ThreadPool pool(2, 0);
     for (int T : {1, 2, 5, 7, 13, 16, 17, 29}) {   // the sweep (≤ 16 rows) and the packed panels
         for (int C_in : {1, 17, 64, 300}) {
             for (int C_out : {1, 15, 16, 33, 100, 257, 300}) {
@@ -113,7 +144,7 @@ TEST_P(Kernels, MatmulMatchesNaiveOverShapesWithRemainders) {
 }
 
 TEST_P(Kernels, MatmulLongReductionCrossesKBlocks) {
-    ThreadPool pool(2);
+    ThreadPool pool(2, 0);
     const int T = 9, C_in = 700, C_out = 130;
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 4);
     const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 5, 0.05f);
@@ -146,7 +177,7 @@ TEST_P(MatmulRows, AreBitIdenticalAcrossTAndThreads) {
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 6);
     const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out, 7);
     const auto b = random_vector(static_cast<std::size_t>(C_out), 8);
-    ThreadPool one(1), two(2), three(3);
+    ThreadPool one(1, 0), two(2, 0), three(3, 0);
     std::vector<float> batch1(static_cast<std::size_t>(T) * C_out), batch2(batch1.size()), batch3(batch1.size());
     matmul(batch1.data(), x.data(), w.data(), b.data(), T, C_in, C_out, one);
     matmul(batch2.data(), x.data(), w.data(), b.data(), T, C_in, C_out, two);
@@ -162,7 +193,7 @@ TEST_P(MatmulRows, AreBitIdenticalAcrossTAndThreads) {
 }
 
 TEST_P(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
-    ThreadPool one(1), two(2);
+    ThreadPool one(1, 0), two(2, 0);
     for (int T : {1, 3, 6, 70}) {
         for (int C : {1, 15, 64, 97}) {
             for (int N : {1, 7, 9, 64, 133}) {
@@ -200,7 +231,7 @@ TEST_P(Kernels, LayerNormMatchesNaive) {
 }
 
 TEST_P(Kernels, GeluMatchesNaiveOverTheWholeRange) {
-    ThreadPool pool(2);
+    ThreadPool pool(2, 0);
     std::vector<float> x;
     for (float v = -30.0f; v <= 30.0f; v += 0.01f) x.push_back(v);
     x.push_back(-100.0f);
@@ -215,7 +246,7 @@ TEST_P(Kernels, GeluMatchesNaiveOverTheWholeRange) {
 
 TEST_P(Kernels, GeluIsBitIdenticalForAnyPartition) {
     const auto x = random_vector(5003, 14, 4.0f);
-    ThreadPool one(1), two(2), three(3);
+    ThreadPool one(1, 0), two(2, 0), three(3, 0);
     std::vector<float> a(x.size()), b(x.size()), c(x.size());
     gelu(a.data(), x.data(), static_cast<std::int64_t>(x.size()), one);
     gelu(b.data(), x.data(), static_cast<std::int64_t>(x.size()), two);
@@ -257,7 +288,7 @@ TEST_P(Kernels, ResidualAddMatchesNaive) {
 }
 
 TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
-    ThreadPool pool(2);
+    ThreadPool pool(2, 0);
     struct Shape { int NH, HS, T, pos0; };
     for (const Shape s : {Shape{1, 1, 1, 0}, Shape{2, 15, 5, 0}, Shape{4, 24, 7, 3}, Shape{3, 64, 1, 40},
                           Shape{12, 64, 9, 0}, Shape{5, 16, 33, 17}, Shape{2, 100, 4, 2}}) {
@@ -274,13 +305,79 @@ TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
             ASSERT_NEAR(fast[i], naive[i], 1e-5) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " i=" << i;
 
         // Query rows evaluated one at a time (decode) give the same bits.
-        ThreadPool one(1);
+        ThreadPool one(1, 0);
         for (int t = 0; t < s.T; ++t) {
             std::vector<float> row(static_cast<std::size_t>(C));
             attention(row.data(), C, qkv.data() + static_cast<std::size_t>(t) * 3 * C, 3 * C, k.data(), v.data(), C,
                       1, s.pos0 + t, s.NH, s.HS, one);
             for (int c = 0; c < C; ++c)
                 ASSERT_EQ(row[static_cast<std::size_t>(c)], fast[static_cast<std::size_t>(t) * C + c]) << t << "," << c;
+        }
+    }
+}
+
+// reduce_add of kernels/simd.hpp at lane width W (1, 8 or 16), written out:
+// halves folded pairwise (lane i + lane i + W/2, ...).
+float reduce_lanes(std::vector<float> lane, int W) {
+    for (int half = W / 2; half >= 1; half /= 2)
+        for (int i = 0; i < half; ++i) lane[static_cast<std::size_t>(i)] += lane[static_cast<std::size_t>(i + half)];
+    return lane[0];
+}
+
+// simd::dot's documented order at lane width W: lane-wise fma over the first
+// n - n % W terms, reduce_add, then the tail terms one by one.
+float dot_in_lanes(const float* a, const float* b, int n, int W) {
+    std::vector<float> lane(static_cast<std::size_t>(W), 0.0f);
+    const int n_vec = n - n % W;
+    for (int i = 0; i < n_vec; i += W)
+        for (int l = 0; l < W; ++l) lane[static_cast<std::size_t>(l)] = std::fma(a[i + l], b[i + l], lane[static_cast<std::size_t>(l)]);
+    float sum = reduce_lanes(lane, W);
+    for (int i = n_vec; i < n; ++i) sum = std::fma(a[i], b[i], sum);
+    return sum;
+}
+
+// The exact contract of attention.hpp, spelled out per (query, head): score
+// = dot (simd::dot's order at the active width) · 1/sqrt(HS), kernels::
+// softmax, then out = Σ_s fma(p[s], v[s], out) in increasing s from 0. The
+// kernel's blocked paths (several scores reduced at once, the weighted sum
+// in registers over row blocks) must give exactly these bits.
+TEST_P(Kernels, AttentionIsBitIdenticalToItsDocumentedOrder) {
+    const int W = f32::active().width;
+    ThreadPool one(1, 0), two(2, 0);
+    struct Shape { int NH, HS, T, pos0; };
+    for (const Shape s : {Shape{4, 16, 1, 63}, Shape{12, 64, 1, 127}, Shape{3, 64, 1, 40}, Shape{2, 32, 1, 150},
+                          Shape{5, 16, 3, 14}, Shape{1, 128, 2, 70}, Shape{6, 48, 1, 33}, Shape{2, 24, 4, 9},
+                          Shape{9, 8, 1, 20}, Shape{4, 256, 1, 5}, Shape{2, 15, 2, 3}, Shape{1, 1, 1, 0}}) {
+        const int C = s.NH * s.HS;
+        const int n_rows = s.pos0 + s.T;
+        const auto qkv = random_vector(static_cast<std::size_t>(s.T) * 3 * C, 21);
+        const auto k = random_vector(static_cast<std::size_t>(n_rows) * C, 22);
+        const auto v = random_vector(static_cast<std::size_t>(n_rows) * C, 23);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(s.HS));
+        std::vector<float> expected(static_cast<std::size_t>(s.T) * C);
+        for (int t = 0; t < s.T; ++t) {
+            const int n = s.pos0 + t + 1;
+            for (int h = 0; h < s.NH; ++h) {
+                std::vector<float> p(static_cast<std::size_t>(n));
+                for (int j = 0; j < n; ++j)
+                    p[static_cast<std::size_t>(j)] =
+                        dot_in_lanes(qkv.data() + static_cast<std::size_t>(t) * 3 * C + h * s.HS,
+                                     k.data() + static_cast<std::size_t>(j) * C + h * s.HS, s.HS, W) * scale;
+                softmax(p.data(), p.data(), n);
+                for (int c = 0; c < s.HS; ++c) {
+                    float acc = 0.0f;
+                    for (int j = 0; j < n; ++j)
+                        acc = std::fma(p[static_cast<std::size_t>(j)], v[static_cast<std::size_t>(j) * C + h * s.HS + c], acc);
+                    expected[static_cast<std::size_t>(t) * C + h * s.HS + c] = acc;
+                }
+            }
+        }
+        for (ThreadPool* pool : {&one, &two}) {
+            std::vector<float> got(expected.size());
+            attention(got.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS, *pool);
+            for (std::size_t i = 0; i < got.size(); ++i)
+                ASSERT_EQ(got[i], expected[i]) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " pos0=" << s.pos0
+                                               << " threads=" << pool->size() << " i=" << i;
         }
     }
 }

@@ -24,7 +24,12 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
     // partition) about equal work. A thread handles its range as runs of
     // heads of one query.
     const std::int64_t n_tasks = static_cast<std::int64_t>(T) * NH;
-    pool.parallel_for(n_tasks, 1, [&](std::int64_t begin, std::int64_t end, int) {
+    // Work: per (query, head) and position, HS multiply-adds for the score
+    // and HS for the weighted sum, plus the softmax (~16): one query over
+    // a short context stays on the caller (ThreadPool::kMinChunkWork).
+    const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
+    const std::int64_t work = positions * NH * (2 * HS + 16);
+    pool.parallel_for(n_tasks, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
         thread_local std::vector<float> scores;   // [heads in the run, positions], reused
         std::int64_t task = begin;
         while (task < end) {
