@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "gpt2/sampling.hpp"
+#include "support/naive_top_p.hpp"
 
 namespace gs = gpt2::sampling;
 
@@ -62,25 +63,7 @@ std::vector<int> by_logit(const std::vector<float>& z) {
     return idx;
 }
 
-// HF's rule on a full stable sort (the definition TopP implements).
-std::vector<int> naive_top_p(const std::vector<float>& z, double top_p) {
-    gs::Candidates c;
-    c.load(z);
-    c.compute_probs();
-    const auto order = by_logit(z);
-    double total = 0.0;
-    for (float v : c.probs()) total += v;
-    const auto q = static_cast<float>(1.0 - top_p);
-    std::vector<int> kept;
-    double head = 0.0;
-    for (std::size_t j = 0; j < order.size(); ++j) {
-        if (j > 0 && static_cast<float>(total - head) <= q) break;
-        kept.push_back(order[j]);
-        head += c.probs()[static_cast<std::size_t>(order[j])];
-    }
-    std::sort(kept.begin(), kept.end());
-    return kept;
-}
+using gpt2::test::naive_top_p;   // HF's rule on a full stable sort (the definition TopP implements)
 
 }  // namespace
 

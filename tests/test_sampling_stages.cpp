@@ -17,6 +17,7 @@
 #include "gpt2/error.hpp"
 #include "gpt2/sampling.hpp"
 #include "sampling/vec_math.hpp"
+#include "support/naive_top_p.hpp"
 #include "support/test_env.hpp"
 
 namespace gs = gpt2::sampling;
@@ -416,28 +417,7 @@ TEST(SamplingDist, InverseCdfBoundaries) {
 
 // ---- fast paths against naive twins on a full vocabulary ----
 
-namespace {
-// HF's rule the slow way: full sort, tails as total - head in double.
-std::vector<int> naive_top_p(const std::vector<float>& z, double top_p) {
-    gs::Candidates c = load(z);
-    c.compute_probs();
-    std::vector<std::pair<float, int>> order;
-    for (std::size_t i = 0; i < z.size(); ++i) order.push_back({z[i], static_cast<int>(i)});
-    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    double total = 0.0;
-    for (float v : c.probs()) total += v;
-    const auto q = static_cast<float>(1.0 - top_p);
-    std::vector<int> kept;
-    double head = 0.0;
-    for (std::size_t j = 0; j < order.size(); ++j) {
-        if (j > 0 && static_cast<float>(total - head) <= q) break;
-        kept.push_back(order[j].second);
-        head += c.probs()[static_cast<std::size_t>(order[j].second)];
-    }
-    std::sort(kept.begin(), kept.end());
-    return kept;
-}
-}  // namespace
+using gpt2::test::naive_top_p;   // HF's rule the slow way: full sort, tails as total - head in double
 
 TEST(SamplingTopP, FastPathsMatchFullSortOnVocabulary) {
     std::mt19937_64 gen(21);

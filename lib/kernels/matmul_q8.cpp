@@ -83,6 +83,28 @@ void scalar_range(const Q8Args& a, int n0, int n1) {
 }
 
 #if defined(__x86_64__)
+// The driver of one instruction set's tiles over columns [n0, n1) (kRows,
+// kCols, kDecodeCols and tile<R, NN> from the enclosing namespace): decode
+// walks 1 × kDecodeCols tiles, more rows kRows × kCols tiles. A macro
+// because each copy needs its namespace's target attribute.
+#define GPT2_Q8_RANGE(TGT)                                                            \
+    template <int NN>                                                                 \
+    TGT void rows(const Q8Args& a, int n0) {                                          \
+        int t = 0;                                                                    \
+        for (; t + kRows <= a.T; t += kRows) tile<kRows, NN>(a, t, n0);               \
+        for (; t < a.T; ++t) tile<1, NN>(a, t, n0);                                   \
+    }                                                                                 \
+    TGT void range(const Q8Args& a, int n0, int n1) {                                 \
+        int n = n0;                                                                   \
+        if (a.T == 1) {                                                               \
+            for (; n + kDecodeCols <= n1; n += kDecodeCols) tile<1, kDecodeCols>(a, 0, n); \
+            for (; n < n1; ++n) tile<1, 1>(a, 0, n);                                  \
+            return;                                                                   \
+        }                                                                             \
+        for (; n + kCols <= n1; n += kCols) rows<kCols>(a, n);                        \
+        for (; n < n1; ++n) rows<1>(a, n);                                            \
+    }
+
 // ---- AVX2 -------------------------------------------------------------------
 namespace q8avx2 {
 
@@ -139,23 +161,7 @@ GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
         }
 }
 
-template <int NN>
-GPT2_AVX2 void rows(const Q8Args& a, int n0) {
-    int t = 0;
-    for (; t + kRows <= a.T; t += kRows) tile<kRows, NN>(a, t, n0);
-    for (; t < a.T; ++t) tile<1, NN>(a, t, n0);
-}
-
-GPT2_AVX2 void range(const Q8Args& a, int n0, int n1) {
-    int n = n0;
-    if (a.T == 1) {
-        for (; n + kDecodeCols <= n1; n += kDecodeCols) tile<1, kDecodeCols>(a, 0, n);
-        for (; n < n1; ++n) tile<1, 1>(a, 0, n);
-        return;
-    }
-    for (; n + kCols <= n1; n += kCols) rows<kCols>(a, n);
-    for (; n < n1; ++n) rows<1>(a, n);
-}
+GPT2_Q8_RANGE(GPT2_AVX2)
 
 }  // namespace q8avx2
 
@@ -250,25 +256,10 @@ GPT2_VNNI void tile(const Q8Args& a, int t0, int n0) {
         }
 }
 
-template <int NN>
-GPT2_VNNI void rows(const Q8Args& a, int n0) {
-    int t = 0;
-    for (; t + kRows <= a.T; t += kRows) tile<kRows, NN>(a, t, n0);
-    for (; t < a.T; ++t) tile<1, NN>(a, t, n0);
-}
-
-GPT2_VNNI void range(const Q8Args& a, int n0, int n1) {
-    int n = n0;
-    if (a.T == 1) {
-        for (; n + kDecodeCols <= n1; n += kDecodeCols) tile<1, kDecodeCols>(a, 0, n);
-        for (; n < n1; ++n) tile<1, 1>(a, 0, n);
-        return;
-    }
-    for (; n + kCols <= n1; n += kCols) rows<kCols>(a, n);
-    for (; n < n1; ++n) rows<1>(a, n);
-}
+GPT2_Q8_RANGE(GPT2_VNNI)
 
 }  // namespace q8vnni
+#undef GPT2_Q8_RANGE
 #endif
 
 using RangeFn = void (*)(const Q8Args&, int, int);
