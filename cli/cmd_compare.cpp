@@ -169,7 +169,7 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
         l.logits = prompt.logits;
         l.seconds += seconds_since(t0);
     }
-    sampling::Candidates raw, final_copy;
+    sampling::Candidates raw;
     sampling::StatsScratch scratch;   // reused: no allocation per token
     std::vector<Lane*> batch;
     std::vector<Session*> sessions;
@@ -191,17 +191,12 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
             l.chain.accept(id);
             // The same function as generate()'s p_raw: logp agrees to the last bit.
             l.p_raw.push_back(sampling::raw_choice(l.logits, id, l.chain.candidates().input_max()).p);
-            const sampling::Candidates* fin = &l.chain.candidates();
-            if (!fin->probs_current()) {
-                final_copy = *fin;
-                final_copy.compute_probs();
-                fin = &final_copy;
-            }
             const auto s0 = Clock::now();   // statistics are measuring, not decoding
+            // compute_stats reads the logits only (not the probabilities), so
+            // neither distribution needs its softmax or a copy here.
             raw.load(l.logits);
-            raw.compute_probs();
             l.raw_stats.push_back(sampling::compute_stats(raw, scratch));
-            l.final_stats.push_back(sampling::compute_stats(*fin, scratch));
+            l.final_stats.push_back(sampling::compute_stats(l.chain.candidates(), scratch));
             const double stats_seconds = seconds_since(s0);
             l.text += l.utf8.push(tokenizer.token_bytes(id));
             l.tokens.push_back(id);

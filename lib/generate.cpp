@@ -171,8 +171,7 @@ GenerateResult generate(const Prefill& prompt, const Tokenizer& tokenizer, sampl
         event.p_final = sampling::token_stats(*fin, id).p;
         if (options.stats) {
             const auto s0 = Clock::now();
-            raw.load(logits);
-            raw.compute_probs();
+            raw.load(logits);   // compute_stats reads the logits only: no softmax needed
             result.raw_stats.push_back(sampling::compute_stats(raw, scratch));
             result.final_stats.push_back(sampling::compute_stats(*fin, scratch));
             event.raw_stats = &result.raw_stats.back();
