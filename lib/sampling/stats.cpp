@@ -131,15 +131,22 @@ DistStats compute_stats(const Candidates& cand, StatsScratch& stats_scratch) {
     std::vector<float>& scratch = stats_scratch.probs;
     scratch.resize(n);
     const double sum = vec::exp_shifted(scratch.data(), z, n, m);
-    double weighted = 0.0;
+    // Four partial sums (element i into sum i % 4, added pairwise at the
+    // end): one chain of dependent double additions was latency-bound.
+    double part[4] = {0.0, 0.0, 0.0, 0.0};
     std::size_t support = 0;
-    for (std::size_t i = 0; i < n; ++i) {
+    const auto add = [&](std::size_t i, double& sum) {
         const float e = scratch[i];
-        if (e > 0.0f) {
-            weighted += static_cast<double>(e) * static_cast<double>(z[i] - m);
+        if (e > 0.0f) {   // e = 0 for z = -inf, where e · (z - m) would be NaN
+            sum += static_cast<double>(e) * static_cast<double>(z[i] - m);
             ++support;
         }
-    }
+    };
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (std::size_t u = 0; u < 4; ++u) add(i + u, part[u]);
+    for (; i < n; ++i) add(i, part[i % 4]);
+    const double weighted = (part[0] + part[1]) + (part[2] + part[3]);
     const double h = std::max(0.0, std::log(sum) - weighted / sum);
     s.entropy_nats = h;
     s.entropy_bits = h / std::log(2.0);
