@@ -60,6 +60,12 @@ struct AttentionArgs {
 // panels (compute-bound prefill). Both give the same bits.
 inline constexpr int kSweepMaxRows = 16;
 
+// The buffer of the sweep's partial sums for a T-row product with C_out
+// columns (T · C_out floats when 2 ≤ T ≤ kSweepMaxRows, else none needed):
+// one per calling thread, grown as needed and never shrunk, so decode
+// allocates nothing. Shared by the F32 and 16-bit products.
+float* sweep_buffer(int T, int C_out);
+
 struct Kernels {
     cpu::Isa isa;
     int width;            // floats per vector

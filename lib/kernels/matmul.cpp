@@ -1,7 +1,6 @@
 #include "kernels/matmul.hpp"
 
 #include <cstdint>
-#include <vector>
 
 #include "kernels/f32_kernels.hpp"
 #include "thread_pool.hpp"
@@ -16,12 +15,7 @@ void matmul(float* out, const float* x, const float* w, const float* bias, int T
             ThreadPool& pool) {
     const f32::Kernels& k = f32::active();
     const bool sweep = T <= f32::kSweepMaxRows;
-    // The sweep's partial sums for T > 1 (see f32_kernels.inc), kept per
-    // calling thread and grown as needed, so decode allocates nothing.
-    thread_local std::vector<float> sweep_buf;
-    const std::size_t buf_size = sweep && T > 1 ? static_cast<std::size_t>(T) * static_cast<std::size_t>(C_out) : 0;
-    if (sweep_buf.size() < buf_size) sweep_buf.resize(buf_size);
-    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, sweep_buf.data()};
+    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out)};
     const auto fn = sweep ? k.matmul_sweep : k.matmul_prefill;
     const std::int64_t grain = sweep ? k.width : k.prefill_grain;
     const std::int64_t work = std::int64_t{T} * C_in * C_out;   // multiply-adds

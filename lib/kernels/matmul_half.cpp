@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "kernels/cpu.hpp"
 #include "kernels/f32_kernels.hpp"
@@ -196,11 +195,7 @@ void dot_impl(const HalfDotArgs& a, ThreadPool& pool) {
 
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
                  int C_out, ThreadPool& pool) {
-    // The sweep's partial sums (T > 1), per calling thread, grown as needed.
-    thread_local std::vector<float> sweep_buf;
-    const std::size_t buf_size = T > 1 && T <= f32::kSweepMaxRows ? static_cast<std::size_t>(T) * static_cast<std::size_t>(C_out) : 0;
-    if (sweep_buf.size() < buf_size) sweep_buf.resize(buf_size);
-    const HalfArgs a{out, x, w, bias, T, C_in, C_out, sweep_buf.data()};
+    const HalfArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out)};
     if (h == Half::kBF16) matmul_impl<Half::kBF16>(a, pool);
     else matmul_impl<Half::kF16>(a, pool);
 }
