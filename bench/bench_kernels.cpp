@@ -14,6 +14,7 @@
 
 #include "kernels/attention.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
 #include "thread_pool.hpp"
 
@@ -67,6 +68,35 @@ void BM_Matvec(benchmark::State& state) {
         benchmark::DoNotOptimize(out.data());
     }
     state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(C_in) * C_out * 4 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The 16-bit decode product (BF16 or F16 weights, widened in the kernel):
+// the same shapes as BM_Matvec, counting the 2 bytes per weight read.
+void BM_MatvecHalf(benchmark::State& state) {
+    const int C_in = static_cast<int>(state.range(0)), C_out = static_cast<int>(state.range(1));
+    const auto format = state.range(2) == 0 ? gpt2::kernels::Half::kBF16 : gpt2::kernels::Half::kF16;
+    gpt2::ThreadPool pool(static_cast<int>(state.range(3)));
+    // Enough copies (≥ 100 MB) that W streams from memory, not from the L3.
+    const std::size_t n = static_cast<std::size_t>(C_in) * C_out;
+    const int kCopies = std::max(8, static_cast<int>(100e6 / (2.0 * static_cast<double>(n))));
+    // Weights of magnitude ~0.02 in either format (the exponent bits of
+    // 0.0156 with a varying mantissa).
+    const std::uint16_t base = format == gpt2::kernels::Half::kBF16 ? 0x3c80 : 0x2400;
+    std::vector<std::vector<std::uint16_t>> w(static_cast<std::size_t>(kCopies), std::vector<std::uint16_t>(n));
+    for (auto& m : w)
+        for (std::size_t i = 0; i < n; ++i) m[i] = static_cast<std::uint16_t>(base + (i * 37) % 64);
+    const auto x = random_vector(static_cast<std::size_t>(C_in));
+    const auto b = random_vector(static_cast<std::size_t>(C_out));
+    std::vector<float> out(static_cast<std::size_t>(C_out));
+    int i = 0;
+    for (auto _ : state) {
+        gpt2::kernels::matmul_half(out.data(), x.data(), w[static_cast<std::size_t>(i)].data(), format, b.data(), 1,
+                                   C_in, C_out, pool);
+        i = (i + 1) % kCopies;
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(n) * 2 / 1e9,
                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -154,6 +184,8 @@ void BM_Attention(benchmark::State& state) {
 BENCHMARK(BM_StreamRead)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matvec)->ArgNames({"C_in", "C_out", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
+BENCHMARK(BM_MatvecHalf)->ArgNames({"C_in", "C_out", "bf16_f16", "threads"})
+    ->ArgsProduct({{768}, {2304, 3072}, {0, 1}, {1, 2}})->ArgsProduct({{3072}, {768}, {0, 1}, {1, 2}})->UseRealTime();
 BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
