@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <bit>
 #include <random>
 #include <vector>
 
@@ -136,15 +137,23 @@ void BM_MatvecQ8(benchmark::State& state) {
 // The logits: x[1, 768] · wte[50257, 768]ᵀ.
 void BM_LogitsDecode(benchmark::State& state) {
     const int C = 768, V = 50257;
-    gpt2::ThreadPool pool(static_cast<int>(state.range(0)));
+    const bool half = state.range(0) == 1;   // 0: F32, 1: BF16
+    gpt2::ThreadPool pool(static_cast<int>(state.range(1)));
     const auto w = random_vector(static_cast<std::size_t>(V) * C);
+    std::vector<std::uint16_t> w16(half ? w.size() : 0);
+    for (std::size_t i = 0; i < w16.size(); ++i)
+        w16[i] = static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(w[i]) >> 16);   // truncation: any bits do
     const auto x = random_vector(static_cast<std::size_t>(C));
     std::vector<float> out(static_cast<std::size_t>(V));
     for (auto _ : state) {
-        gpt2::kernels::matmul_transposed(out.data(), x.data(), w.data(), 1, C, V, pool);
+        if (half)
+            gpt2::kernels::matmul_transposed_half(out.data(), x.data(), w16.data(), gpt2::kernels::Half::kBF16, 1, C,
+                                                  V, pool);
+        else
+            gpt2::kernels::matmul_transposed(out.data(), x.data(), w.data(), 1, C, V, pool);
         benchmark::DoNotOptimize(out.data());
     }
-    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(V) * C * 4 / 1e9,
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(V) * C * (half ? 2 : 4) / 1e9,
                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -188,7 +197,7 @@ BENCHMARK(BM_MatvecHalf)->ArgNames({"C_in", "C_out", "bf16_f16", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {0, 1}, {1, 2}})->ArgsProduct({{3072}, {768}, {0, 1}, {1, 2}})->UseRealTime();
 BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
-BENCHMARK(BM_LogitsDecode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
     ->ArgsProduct({{9, 16, 128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
