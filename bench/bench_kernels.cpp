@@ -157,6 +157,31 @@ void BM_LogitsDecode(benchmark::State& state) {
                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The logits of a small batch (`gpt2 compare`: 9 strategies decoded
+// together): x[9, C] · wte[V, C]ᵀ, C = 192 (the bundled default model) and
+// 768 (124M), F32 or BF16 wte.
+void BM_LogitsBatch(benchmark::State& state) {
+    const int T = 9, V = 50257;
+    const int C = static_cast<int>(state.range(0));
+    const bool half = state.range(1) == 1;   // 0: F32, 1: BF16
+    gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
+    const auto w = random_vector(static_cast<std::size_t>(V) * C);
+    std::vector<std::uint16_t> w16(half ? w.size() : 0);
+    for (std::size_t i = 0; i < w16.size(); ++i)
+        w16[i] = static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(w[i]) >> 16);
+    const auto x = random_vector(static_cast<std::size_t>(T) * C);
+    std::vector<float> out(static_cast<std::size_t>(T) * V);
+    for (auto _ : state) {
+        if (half)
+            gpt2::kernels::matmul_transposed_half(out.data(), x.data(), w16.data(), gpt2::kernels::Half::kBF16, T, C,
+                                                  V, pool);
+        else
+            gpt2::kernels::matmul_transposed(out.data(), x.data(), w.data(), T, C, V, pool);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * V * C / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // x[T, C_in] · W[C_in, C_out] for prefill.
 void BM_Matmul(benchmark::State& state) {
     const int T = static_cast<int>(state.range(0));
@@ -198,6 +223,8 @@ BENCHMARK(BM_MatvecHalf)->ArgNames({"C_in", "C_out", "bf16_f16", "threads"})
 BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->UseRealTime();
+BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "bf16", "threads"})->ArgsProduct({{192, 768}, {0, 1}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
     ->ArgsProduct({{9, 16, 128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
