@@ -94,7 +94,7 @@ TEST(KernelFormats, WidenHalfIsExact) {
 // same level, and (the per-element fma sequence does not depend on the
 // width) to the F32 kernel at any level; near the twin.
 TEST(KernelFormats, MatmulHalfEqualsWidenedF32AndNaive) {
-    ThreadPool pool(2);
+    ThreadPool pool(2, 0);   // split every job, whatever its size
     for (Half h : {Half::kF16, Half::kBF16}) {
         for (int T : {1, 2, 7, 13, 16, 17, 29}) {   // the sweep and the packed panels
             for (int C_in : {1, 17, 300}) {
@@ -128,7 +128,7 @@ TEST(KernelFormats, MatmulHalfLongReductionAndThreads) {
     const int T = 9, C_in = 700, C_out = 130;
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 4);
     const auto w16 = to_half(random_vector(static_cast<std::size_t>(C_in) * C_out, 5, 0.05f), Half::kBF16);
-    ThreadPool one(1), three(3);
+    ThreadPool one(1), three(3, 0);   // split every job, whatever its size
     std::vector<float> a(static_cast<std::size_t>(T) * C_out), b(a.size()), naive(a.size());
     matmul_half(a.data(), x.data(), w16.data(), Half::kBF16, nullptr, T, C_in, C_out, one);
     matmul_half(b.data(), x.data(), w16.data(), Half::kBF16, nullptr, T, C_in, C_out, three);
@@ -146,7 +146,7 @@ TEST(KernelFormats, MatmulHalfLongReductionAndThreads) {
 // level's width: the F32 kernels dispatch on cpu::active() too); rows
 // independent of T and threads.
 TEST(KernelFormats, MatmulTransposedHalf) {
-    ThreadPool one(1), two(2);
+    ThreadPool one(1), two(2, 0);   // split every job, whatever its size
     for (Half h : {Half::kF16, Half::kBF16}) {
         for (int T : {1, 3, 6, 70}) {
             for (int C : {1, 15, 64, 97}) {
@@ -221,7 +221,7 @@ TEST(KernelFormats, QuantizeQ8ErrorIsAtMostHalfAStep) {
 }
 
 TEST(KernelFormats, MatmulQ8MatchesNaiveAndIsBitIdenticalEverywhere) {
-    ThreadPool one(1), two(2), three(3);
+    ThreadPool one(1), two(2, 0), three(3, 0);   // split every job, whatever its size
     for (int T : {1, 2, 5, 9}) {
         for (int K : {32, 96, 768}) {
             for (int N : {1, 7, 8, 9, 33, 130}) {

@@ -182,7 +182,8 @@ void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
     // Partition boundaries only affect speed: each element's operation
     // sequence does not depend on the tile it falls in.
     const std::int64_t grain = sweep ? k.width : 4 * k.width;
-    pool.parallel_for(a.C_out, grain, [&](std::int64_t j0, std::int64_t j1, int) {
+    const std::int64_t work = std::int64_t{a.T} * a.C_in * a.C_out;   // multiply-adds (see ThreadPool::kMinChunkWork)
+    pool.parallel_for(a.C_out, grain, work, [&](std::int64_t j0, std::int64_t j1, int) {
         fn(a, static_cast<int>(j0), static_cast<int>(j1));
     });
 }
@@ -190,7 +191,8 @@ void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
 template <Half H>
 void dot_impl(const HalfDotArgs& a, ThreadPool& pool) {
     const DotFn fn = kernels_for<H>(cpu::active()).dot;
-    pool.parallel_for(a.N, 8, [&](std::int64_t n0, std::int64_t n1, int) {
+    const std::int64_t work = std::int64_t{a.T} * a.C * a.N;   // multiply-adds
+    pool.parallel_for(a.N, 8, work, [&](std::int64_t n0, std::int64_t n1, int) {
         fn(a, static_cast<int>(n0), static_cast<int>(n1));
     });
 }

@@ -306,7 +306,8 @@ void quantize_q8_row(std::int8_t* q, float* scales, const float* x, int K) {
 
 void quantize_q8(std::int8_t* q, float* scales, const float* x, int T, int K, ThreadPool& pool) {
     const int n_blocks = K / kQ8Block;
-    pool.parallel_for(T, 1, [&](std::int64_t t0, std::int64_t t1, int) {
+    const std::int64_t work = std::int64_t{T} * K;   // element operations
+    pool.parallel_for(T, 1, work, [&](std::int64_t t0, std::int64_t t1, int) {
         for (std::int64_t t = t0; t < t1; ++t)
             quantize_q8_row(q + t * K, scales + t * n_blocks, x + t * K, K);
     });
@@ -316,7 +317,8 @@ void matmul_q8(float* out, const std::int8_t* xq, const float* xs, const std::in
                const float* bias, int T, int K, int N, ThreadPool& pool) {
     const Q8Args a{out, xq, xs, wq, ws, bias, T, K, N};
     const RangeFn fn = pick(nullptr);
-    pool.parallel_for(N, 8, [&](std::int64_t n0, std::int64_t n1, int) {
+    const std::int64_t work = std::int64_t{T} * K * N;   // multiply-adds (small products stay on the caller)
+    pool.parallel_for(N, 8, work, [&](std::int64_t n0, std::int64_t n1, int) {
         fn(a, static_cast<int>(n0), static_cast<int>(n1));
     });
 }
