@@ -16,6 +16,8 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
+
+#include "kernels/reduce_tree.hpp"
 #define GPT2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
 #define GPT2_AVX2 __attribute__((target("avx2,fma,f16c")))
 #endif
@@ -60,6 +62,7 @@ struct Scalar {
     static void store(float* p, Reg v) { *p = v; }
     static Reg fma(Reg a, Reg b, Reg c) { return __builtin_fmaf(a, b, c); }
     static float reduce_add(Reg a) { return a; }
+    static Reg reduce_add_each(const Reg (&a)[1]) { return a[0]; }
     template <Half H>
     static Reg load_half(const std::uint16_t* p) {
         if constexpr (H == Half::kBF16) {
@@ -96,6 +99,7 @@ struct Avx2 {
         const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
         return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
     }
+    GPT2_AVX2 static Reg reduce_add_each(const Reg (&a)[8]) { return tree::add_each(a); }
     template <Half H>
     GPT2_AVX2 static Reg load_half(const std::uint16_t* p) {
         const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -121,6 +125,7 @@ struct Avx512 {
         const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
         return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
     }
+    GPT2_AVX512 static Reg reduce_add_each(const Reg (&a)[16]) { return tree::add_each(a); }
     template <Half H>
     GPT2_AVX512 static Reg load_half(const std::uint16_t* p) {
         const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));

@@ -54,6 +54,8 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
+
+#include "kernels/reduce_tree.hpp"
 #endif
 
 namespace gpt2::kernels::simd {
@@ -124,27 +126,11 @@ inline float reduce_add(Vec a) {
 }
 inline float reduce_max(Vec a) { return _mm512_reduce_max_ps(a.v); }
 // kWidth reductions at once: lane j of the result = reduce_add(a[j]), bit for
-// bit. The same pairwise sums as reduce_add (lane i + lane i+8, then i + i+4,
-// i + i+2, i + i+1), each level pairing the halves of two vectors with one
-// shuffle per operand, so 16 sums take 15 adds and 30 shuffles instead of
-// 16 dependent 8-instruction chains. The tree leaves sum j in lane
-// (j % 4)·4 + j / 4; the inputs are taken in that (self-inverse) order so
-// the sums come out in lane order.
+// bit (kernels/reduce_tree.hpp says how).
 inline Vec reduce_add_each(const Vec* a) {
-    const auto in = [&](int j) { return a[(j % 4) * 4 + j / 4].v; };
-    __m512 h[8], q[4], d[2];
-    for (int j = 0; j < 8; ++j) {   // lanes 0-7 + 8-15 of two vectors: [a | b] halves
-        const __m512 x = in(2 * j), y = in(2 * j + 1);
-        h[j] = _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x44), _mm512_shuffle_f32x4(x, y, 0xEE));
-    }
-    for (int j = 0; j < 4; ++j)     // 128-bit lanes 0 + 1 and 2 + 3
-        q[j] = _mm512_add_ps(_mm512_shuffle_f32x4(h[2 * j], h[2 * j + 1], 0x88),
-                             _mm512_shuffle_f32x4(h[2 * j], h[2 * j + 1], 0xDD));
-    for (int j = 0; j < 2; ++j)     // elements 0 + 2 and 1 + 3 of each 128-bit lane
-        d[j] = _mm512_add_ps(_mm512_shuffle_ps(q[2 * j], q[2 * j + 1], 0x44),
-                             _mm512_shuffle_ps(q[2 * j], q[2 * j + 1], 0xEE));
-    // elements 0 + 1
-    return {_mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD))};
+    __m512 v[16];
+    for (int j = 0; j < 16; ++j) v[j] = a[j].v;
+    return {tree::add_each(v)};
 }
 #elif GPT2_SIMD_LEVEL == 1
 struct Vec {
@@ -173,21 +159,12 @@ inline float reduce_add(Vec a) {
     const __m128 s = _mm_add_ss(d, _mm_movehdup_ps(d));
     return _mm_cvtss_f32(s);
 }
-// kWidth reductions at once (see the AVX-512 version): lane j of the result
-// = reduce_add(a[j]) bit for bit. The tree leaves sum j in lane
-// (j % 4)·2 + j / 4, so input j is a[(j % 2)·4 + j / 2].
+// kWidth reductions at once: lane j of the result = reduce_add(a[j]), bit for
+// bit (kernels/reduce_tree.hpp says how).
 inline Vec reduce_add_each(const Vec* a) {
-    const auto in = [&](int j) { return a[(j % 2) * 4 + j / 2].v; };
-    __m256 q[4], d[2];
-    for (int j = 0; j < 4; ++j) {   // 128-bit halves: lane i + lane i+4
-        const __m256 x = in(2 * j), y = in(2 * j + 1);
-        q[j] = _mm256_add_ps(_mm256_permute2f128_ps(x, y, 0x20), _mm256_permute2f128_ps(x, y, 0x31));
-    }
-    for (int j = 0; j < 2; ++j)     // elements 0 + 2 and 1 + 3 of each 128-bit lane
-        d[j] = _mm256_add_ps(_mm256_shuffle_ps(q[2 * j], q[2 * j + 1], 0x44),
-                             _mm256_shuffle_ps(q[2 * j], q[2 * j + 1], 0xEE));
-    // elements 0 + 1
-    return {_mm256_add_ps(_mm256_shuffle_ps(d[0], d[1], 0x88), _mm256_shuffle_ps(d[0], d[1], 0xDD))};
+    __m256 v[8];
+    for (int j = 0; j < 8; ++j) v[j] = a[j].v;
+    return {tree::add_each(v)};
 }
 inline float reduce_max(Vec a) {
     const __m128 q = _mm_max_ps(_mm256_castps256_ps128(a.v), _mm256_extractf128_ps(a.v, 1));
