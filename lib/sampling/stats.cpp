@@ -27,6 +27,9 @@ namespace {
 // for every token of every strategy, and a flat distribution's nucleus is
 // tens of thousands of tokens (a full sort of 50,257 values: ~3 ms).
 std::size_t mass_count(float* v, std::size_t n, double mass) {
+    // mass <= 0: the largest value alone reaches it (the partition below
+    // would narrow to nothing on ties and answer n).
+    if (mass <= 0.0) return std::min<std::size_t>(n, 1);
     std::size_t lo = 0, hi = n;   // undecided values
     std::size_t taken = 0;        // values known to be in the top set
     double need = mass;
