@@ -277,11 +277,29 @@ struct ExpPass {
     double weighted;
     std::size_t support;
 };
+using V4d = double __attribute__((vector_size(32)));
+// The low and high four floats of v as doubles. With AVX one vcvtps2pd each:
+// GCC 12 compiles __builtin_convertvector of a half into 2-lane converts and
+// inserts (perf annotate).
+V4d lo_half(vec::V8f v) {
+#if defined(__AVX__)
+    return reinterpret_cast<V4d>(_mm256_cvtps_pd(_mm256_castps256_ps128(reinterpret_cast<__m256>(v))));
+#else
+    return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), V4d);
+#endif
+}
+V4d hi_half(vec::V8f v) {
+#if defined(__AVX__)
+    return reinterpret_cast<V4d>(_mm256_cvtps_pd(_mm256_extractf128_ps(reinterpret_cast<__m256>(v), 1)));
+#else
+    return __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), V4d);
+#endif
+}
+
 ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
     // 4-lane double halves throughout (acc_lo/acc_hi are vec::exp_shifted's
     // 8 double lanes split in two): the 8-lane double vectors needed
     // inserts and shuffles that cost more than the arithmetic (perf).
-    using V4d = double __attribute__((vector_size(32)));
     V4d acc_lo = {}, acc_hi = {};
     V4d w = {};
     vec::V8i support = {};
@@ -296,14 +314,13 @@ ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
         // x = -inf where e = 0 (banned tokens): 0 · -inf would be NaN, so
         // those lanes multiply 0 by 0 instead and add +0 (no change).
         const vec::V8f xs = vec::select(live, x, vec::splat(0.0f));
-        const V4d e_lo = __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3), V4d);
-        const V4d e_hi = __builtin_convertvector(__builtin_shufflevector(e, e, 4, 5, 6, 7), V4d);
+        const V4d e_lo = lo_half(e), e_hi = hi_half(e);
         acc_lo += e_lo;
         acc_hi += e_hi;
         // Products of two floats: exact in double, so a fused multiply-add
         // gives the same sums. Elements i..i+3, then i+4..i+7.
-        w += e_lo * __builtin_convertvector(__builtin_shufflevector(xs, xs, 0, 1, 2, 3), V4d);
-        w += e_hi * __builtin_convertvector(__builtin_shufflevector(xs, xs, 4, 5, 6, 7), V4d);
+        w += e_lo * lo_half(xs);
+        w += e_hi * hi_half(xs);
     }
     const vec::V8d acc = {acc_lo[0], acc_lo[1], acc_lo[2], acc_lo[3], acc_hi[0], acc_hi[1], acc_hi[2], acc_hi[3]};
     ExpPass r{vec::hsum(acc), 0.0, 0};
