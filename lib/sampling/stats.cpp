@@ -5,7 +5,6 @@
 #include <bit>
 #include <cstdint>
 #include <cmath>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <utility>
