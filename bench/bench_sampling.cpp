@@ -8,7 +8,8 @@
 //   flat   (arg 1): z ~ N(0, 1.5): top-1 p ~ 1e-3, nucleus(0.95) ~ 35k tokens,
 //                   the worst case for top-p.
 // Every benchmark includes Candidates::load() (copy + checks), as a real
-// step does; BM_Load alone shows that share.
+// step does; BM_Load alone shows that share. BM_ComputeStats is the
+// exception: compute_stats only reads its input, so it is loaded once.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -93,6 +94,21 @@ void BM_Softmax(benchmark::State& state) {
     state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
 }
 
+// compute_stats with a reused scratch, as compare and generate --stats call
+// it (twice per strategy per token): entropy, support, top-1 and the 0.90 /
+// 0.95 nucleus sizes of all 50,257 logits.
+void BM_ComputeStats(benchmark::State& state) {
+    const auto& z = logits_for(static_cast<int>(state.range(0)));
+    gs::Candidates cand;
+    cand.load(z);
+    gs::StatsScratch scratch;
+    for (auto _ : state) {
+        const gs::DistStats st = gs::compute_stats(cand, scratch);
+        benchmark::DoNotOptimize(st.nucleus_95);
+    }
+    state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
+}
+
 void BM_Greedy(benchmark::State& s) { gs::Greedy st; run_stage(s, st); }
 void BM_Temperature(benchmark::State& s) { gs::Temperature st(0.8f); run_stage(s, st); }
 void BM_TopK40(benchmark::State& s) { gs::TopK st(40); run_stage(s, st); }
@@ -144,6 +160,7 @@ void BM_ChainDefaultTraced(benchmark::State& s) {
 BENCHMARK(BM_CopyReference)->Arg(0)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Load) SHAPES;
 BENCHMARK(BM_Softmax) SHAPES;
+BENCHMARK(BM_ComputeStats) SHAPES;
 BENCHMARK(BM_Greedy) SHAPES;
 BENCHMARK(BM_Temperature) SHAPES;
 BENCHMARK(BM_TopK40) SHAPES;

@@ -169,7 +169,6 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
         l.logits = prompt.logits;
         l.seconds += seconds_since(t0);
     }
-    sampling::Candidates raw;
     sampling::StatsScratch scratch;   // reused: no allocation per token
     std::vector<Lane*> batch;
     std::vector<Session*> sessions;
@@ -194,8 +193,7 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
             const auto s0 = Clock::now();   // statistics are measuring, not decoding
             // compute_stats reads the logits only (not the probabilities), so
             // neither distribution needs its softmax or a copy here.
-            raw.load(l.logits);
-            l.raw_stats.push_back(sampling::compute_stats(raw, scratch));
+            l.raw_stats.push_back(sampling::compute_stats(l.logits, scratch));
             l.final_stats.push_back(sampling::compute_stats(l.chain.candidates(), scratch));
             const double stats_seconds = seconds_since(s0);
             l.text += l.utf8.push(tokenizer.token_bytes(id));

@@ -141,7 +141,6 @@ GenerateResult generate(const Prefill& prompt, const Tokenizer& tokenizer, sampl
 
     TextStream stream(options.stop);
     std::span<const float> logits = prompt.logits;
-    sampling::Candidates raw;   // options.stats: the model's own distribution
     sampling::Candidates final_copy;
     sampling::StatsScratch scratch;   // reused: no allocation per token
     double stats_seconds = 0.0;   // measuring is not decoding: taken out of decode_seconds
@@ -171,8 +170,8 @@ GenerateResult generate(const Prefill& prompt, const Tokenizer& tokenizer, sampl
         event.p_final = sampling::token_stats(*fin, id).p;
         if (options.stats) {
             const auto s0 = Clock::now();
-            raw.load(logits);   // compute_stats reads the logits only: no softmax needed
-            result.raw_stats.push_back(sampling::compute_stats(raw, scratch));
+            // compute_stats reads the logits only: no softmax, no copy needed
+            result.raw_stats.push_back(sampling::compute_stats(logits, scratch));
             result.final_stats.push_back(sampling::compute_stats(*fin, scratch));
             event.raw_stats = &result.raw_stats.back();
             event.final_stats = &result.final_stats.back();

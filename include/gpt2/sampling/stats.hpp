@@ -3,6 +3,7 @@
 //
 //   gpt2::sampling::StatsScratch scratch;   // keep it across tokens: no allocation per call
 //   gpt2::sampling::DistStats s = gpt2::sampling::compute_stats(cand, scratch);
+//   gpt2::sampling::DistStats r = gpt2::sampling::compute_stats(logits, scratch);   // raw logits, no copy
 //   s.entropy_nats, s.perplexity, s.support, s.nucleus_90 ...
 //
 // Definitions (p = softmax of the live candidates' logits):
@@ -20,6 +21,7 @@
 // Traces are plain structs (easy to print and to serialise; trace_to_json
 // gives the JSON the CLI writes).
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,27 +41,37 @@ struct DistStats {
 };
 
 // Working memory of compute_stats()/nucleus_size(): the probabilities, the
-// 4096-bucket histogram (count and mass per bucket, 48 KB) and the values of
-// the bucket holding a cut. Grown on first use, then reused: callers that
-// compute statistics per token keep one StatsScratch per thread. Contents
-// between calls are meaningless.
+// 4096-bucket histogram (four interleaved integer sub-histograms, 128 KB, of
+// which a call touches only the buckets its values fall in) and the values
+// of the buckets holding the cuts. Grown on first use, then reused: callers
+// that compute statistics per token keep one StatsScratch per thread.
+// Contents between calls are meaningless, except that `histogram` is left
+// all zero by every call (so no call pays for clearing 128 KB): do not write
+// to it.
 struct StatsScratch {
     std::vector<float> probs;
     std::vector<float> bucket;
-    std::vector<std::uint32_t> count;
-    std::vector<double> mass;
+    std::vector<float> bucket_second;
+    std::vector<std::uint64_t> histogram;
 };
 
 // Statistics of `cand`, computed from its logits (so stale probabilities do
 // not matter and `cand` is not modified). Expected O(n): one vectorised exp
-// pass, no logarithm per candidate, and the nucleus sizes by selection
-// rather than sorting. Allocates nothing once `scratch` has grown.
+// pass, no logarithm per candidate, and the nucleus sizes by a histogram
+// and selection rather than sorting. Allocates nothing once `scratch` has
+// grown. Throws gpt2::Error beyond 2^24 candidates.
 DistStats compute_stats(const Candidates& cand, StatsScratch& scratch);
 // Same with a temporary scratch (allocates; for one-off calls and tests).
 DistStats compute_stats(const Candidates& cand);
+// Statistics of a dense logits vector (every entry a live token; -inf
+// allowed), the same numbers compute_stats gives after Candidates::load()
+// of it, without the copy. Empty logits give DistStats{} (size 0). Throws
+// gpt2::Error (like load()) when a logit is NaN or +inf or all are -inf.
+DistStats compute_stats(std::span<const float> logits, StatsScratch& scratch);
 
-// Smallest number of largest values of `probs` summing (double, descending)
-// to ≥ mass. Returns probs.size() if never reached.
+// Smallest number of largest values of `probs` (finite, >= 0) summing
+// (double, descending) to >= mass. Returns probs.size() if never reached.
+// Throws gpt2::Error beyond 2^24 values.
 std::size_t nucleus_size(std::span<const float> probs, double mass, StatsScratch& scratch);
 
 // Probability and rank of `token` among `cand` (probs must be current).
