@@ -463,6 +463,19 @@ TEST(TokenizerErrors, MalformedFiles) {
     EXPECT_TRUE(contains(m, "expected an integer")) << m;
     m = error_of(tiny_vocab(", \"abc\": 999"), "a b\n");
     EXPECT_TRUE(contains(m, "dense")) << m;
+    m = error_of(tiny_vocab(", \"abc\": {\"x\": 1}"), "a b\n");
+    EXPECT_TRUE(contains(m, "'abc'") && contains(m, "expected an integer")) << m;
+    m = error_of(tiny_vocab(", \"abc\": 2.5"), "a b\n");
+    EXPECT_TRUE(contains(m, "2.5") && contains(m, "expected an integer")) << m;
+    m = error_of("{}", "a b\n");
+    EXPECT_TRUE(contains(m, "expected a non-empty JSON object")) << m;
+    m = error_of(tiny_vocab() + " 7", "a b\n");
+    EXPECT_TRUE(contains(m, "malformed JSON")) << m;
+    // A repeated key, with the same id and with another one.
+    m = error_of(tiny_vocab(", \"ab\": 256"), "a b\n");
+    EXPECT_TRUE(contains(m, "'ab' appears twice")) << m;
+    m = error_of(tiny_vocab(", \"ab\": 257"), "a b\n");
+    EXPECT_TRUE(contains(m, "repeats the bytes")) << m;
     m = error_of(tiny_vocab(), "#version: 0.2\na b\nthis line is bad\n");
     EXPECT_TRUE(contains(m, "merges.txt") && contains(m, "line 3") && contains(m, "two tokens")) << m;
     m = error_of(tiny_vocab(), "a b\nab q\n");

@@ -1,9 +1,11 @@
 #include "tokenizer/load.hpp"
 
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,7 +13,6 @@
 
 #include "gpt2/error.hpp"
 #include "tokenizer/byte_unicode.hpp"
-#include "io/json_strict.hpp"
 
 namespace gpt2::tokenizer {
 namespace {
@@ -36,6 +37,84 @@ std::string shown(std::string_view s) {
     return "'" + out + "'";
 }
 
+// vocab.json's entries, in file order, read by a SAX handler. Why not a
+// DOM (io::parse_json_strict): building nlohmann's std::map of 50,257 keys,
+// plus the set of keys that catches a repeated one, was ~70% of loading the
+// tokenizer (~0.15 s of every CLI call). Only the shape the vocabulary may
+// have is accepted: one object whose values are integers. A repeated key
+// needs no set here: it spells the same bytes twice, which the id and bytes
+// checks of load_tables() report.
+class VocabReader final : public nlohmann::json_sax<nlohmann::json> {
+public:
+    std::vector<std::pair<std::string, std::int64_t>> entries;
+    std::string error;        // set on the first problem; parsing stops there
+    std::string found = "nothing";   // the top-level value's type, for the shape error
+
+    bool null() override { return not_an_id("null", "null"); }
+    bool boolean(bool v) override { return not_an_id("boolean", v ? "true" : "false"); }
+    bool number_integer(number_integer_t v) override { return id(v); }
+    bool number_unsigned(number_unsigned_t v) override {
+        if (v > static_cast<number_unsigned_t>(std::numeric_limits<std::int64_t>::max())) {
+            return not_an_id("number", std::to_string(v));
+        }
+        return id(static_cast<std::int64_t>(v));
+    }
+    bool number_float(number_float_t, const string_t& text) override { return not_an_id("number", text); }
+    bool string(string_t& v) override { return not_an_id("string", nlohmann::json(v).dump()); }
+    bool binary(binary_t&) override { return not_an_id("binary", "binary data"); }
+    bool start_object(std::size_t) override {
+        if (depth_++ == 0) {
+            found = "object";
+            return true;
+        }
+        return not_an_id("object", "a JSON object");
+    }
+    bool key(string_t& k) override {
+        key_ = std::move(k);
+        return true;
+    }
+    bool end_object() override {
+        --depth_;
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        if (depth_ == 0) return shape("array");
+        return not_an_id("array", "a JSON array");
+    }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+        error = std::string("invalid JSON: ") + e.what();
+        return false;
+    }
+
+private:
+    int depth_ = 0;
+    std::string key_;
+
+    bool id(std::int64_t v) {
+        if (depth_ != 1) return shape("number");
+        entries.emplace_back(std::move(key_), v);
+        return true;
+    }
+    // A value that is not an id: inside the object it is a bad entry, at the
+    // top level the document has the wrong shape.
+    bool not_an_id(const char* type, const std::string& shown_value) {
+        if (depth_ == 0) return shape(type);
+        bad_value = shown_value;
+        bad_key = key_;
+        return false;
+    }
+    bool shape(const std::string& what) {
+        found = what;
+        wrong_shape = true;
+        return false;
+    }
+
+public:
+    bool wrong_shape = false;
+    std::string bad_key, bad_value;   // the entry whose value is not an integer
+};
+
 }  // namespace
 
 std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path& vocab_json,
@@ -46,37 +125,40 @@ std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path
 
     // --- the vocabulary: {"token spelled with GPT-2 stand-ins": id, ...}
     const std::string vocab_text = read_file(vocab_json, "vocabulary");
-    std::string json_error;
-    const nlohmann::json vocab = io::parse_json_strict(vocab_text, json_error);
-    if (!json_error.empty()) {
-        throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}': {}", vocab_name, json_error));
+    VocabReader reader;
+    const bool parsed = nlohmann::json::sax_parse(vocab_text, &reader);
+    if (!reader.error.empty()) {
+        throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}': {}", vocab_name, reader.error));
     }
-    if (!vocab.is_object() || vocab.empty()) {
+    if (reader.wrong_shape || reader.entries.empty()) {
         throw Error(fmt::format("tokenizer vocabulary '{}': expected a non-empty JSON object of "
-                                "token -> id, found {}", vocab_name, vocab.type_name()));
+                                "token -> id, found {}", vocab_name, reader.wrong_shape ? reader.found : "an empty object"));
     }
-    const std::size_t n_vocab = vocab.size();
+    if (!reader.bad_value.empty()) {
+        throw Error(fmt::format("tokenizer vocabulary '{}': token {} has id {}, expected an integer", vocab_name,
+                                shown(reader.bad_key), reader.bad_value));
+    }
+    if (!parsed) throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}'", vocab_name));
+    const std::size_t n_vocab = reader.entries.size();
     std::vector<std::optional<std::string>> by_id(n_vocab);
-    for (const auto& [key, value] : vocab.items()) {
-        if (!value.is_number_integer()) {
-            throw Error(fmt::format("tokenizer vocabulary '{}': token {} has id {}, expected an integer",
-                                    vocab_name, shown(key), value.dump()));
-        }
-        const auto id = value.get<std::int64_t>();
+    for (auto& [key, id] : reader.entries) {
         if (id < 0 || static_cast<std::uint64_t>(id) >= n_vocab) {
             throw Error(fmt::format("tokenizer vocabulary '{}': token {} has id {}, expected 0..{} "
                                     "(ids must be dense)", vocab_name, shown(key), id, n_vocab - 1));
         }
-        auto& slot = by_id[static_cast<std::size_t>(id)];
-        if (slot) {
-            throw Error(fmt::format("tokenizer vocabulary '{}': id {} is used twice", vocab_name, id));
-        }
-        slot = unicode_to_bytes(key);
-        if (!slot) {
+        auto bytes = unicode_to_bytes(key);
+        if (!bytes) {
             throw Error(fmt::format("tokenizer vocabulary '{}': token {} (id {}) has a character outside "
                                     "GPT-2's byte-to-unicode alphabet", vocab_name, shown(key), id));
         }
+        auto& slot = by_id[static_cast<std::size_t>(id)];
+        if (slot) {
+            throw Error(fmt::format("tokenizer vocabulary '{}': id {} is used twice{}", vocab_name, id,
+                                    *slot == *bytes ? fmt::format(" (token {} appears twice)", shown(key)) : ""));
+        }
+        slot = std::move(bytes);
     }
+    reader.entries = {};
     std::size_t blob_size = 0;
     for (const auto& bytes : by_id) blob_size += bytes->size();
     tables->blob.reserve(blob_size + kDecodeCopyBytes);
@@ -98,8 +180,8 @@ std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path
             throw Error(fmt::format("tokenizer vocabulary '{}': token id {} is empty", vocab_name, id));
         }
         if (!all_ids.insert(bytes, static_cast<std::int32_t>(id))) {
-            throw Error(fmt::format("tokenizer vocabulary '{}': token id {} repeats the bytes of id {}",
-                                    vocab_name, id, all_ids.find(bytes)));
+            throw Error(fmt::format("tokenizer vocabulary '{}': token id {} repeats the bytes of id {} (the same "
+                                    "token twice: a repeated key?)", vocab_name, id, all_ids.find(bytes)));
         }
     }
     for (unsigned b = 0; b < 256; ++b) {
