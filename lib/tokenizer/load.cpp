@@ -119,12 +119,18 @@ public:
 
 std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path& vocab_json,
                                                      const std::filesystem::path& merges_txt) {
+    const std::string vocab_text = read_file(vocab_json, "vocabulary");
+    const std::string merges_text = read_file(merges_txt, "merges");
+    return load_tables_from_text(vocab_text, merges_text, vocab_json.string(), merges_txt.string());
+}
+
+std::shared_ptr<const Tokenizer::Tables> load_tables_from_text(std::string_view vocab_text,
+                                                               std::string_view merges_text,
+                                                               const std::string& vocab_name,
+                                                               const std::string& merges_name) {
     auto tables = std::make_shared<Tokenizer::Tables>();
-    const std::string vocab_name = vocab_json.string();
-    const std::string merges_name = merges_txt.string();
 
     // --- the vocabulary: {"token spelled with GPT-2 stand-ins": id, ...}
-    const std::string vocab_text = read_file(vocab_json, "vocabulary");
     VocabReader reader;
     const bool parsed = nlohmann::json::sax_parse(vocab_text, &reader);
     if (!reader.error.empty()) {
@@ -195,14 +201,13 @@ std::shared_ptr<const Tokenizer::Tables> load_tables(const std::filesystem::path
     tables->eot_id = all_ids.find("<|endoftext|>");
 
     // --- the merges: "#version: 0.2" then one "left right" per line, rank = order.
-    const std::string merges_text = read_file(merges_txt, "merges");
     std::vector<std::int32_t> rank_of(n_vocab, PairToMergeMap::kNoRank);
     std::int32_t rank = 0;
     std::size_t line_no = 0;
     std::size_t pos = 0;
     while (pos < merges_text.size()) {
         std::size_t end = merges_text.find('\n', pos);
-        if (end == std::string::npos) end = merges_text.size();
+        if (end == std::string_view::npos) end = merges_text.size();
         std::string_view line(merges_text.data() + pos, end - pos);
         pos = end + 1;
         ++line_no;
