@@ -69,6 +69,10 @@ inline constexpr int kSweepMaxRows = 16;
 // 10.3 to ~12 GB/s on two; the long-row shapes gain little and lose nothing.
 inline constexpr int kPrefetchRows = 8;
 
+// Elements of type T per 64-byte cache line: one prefetch per line.
+template <typename T>
+inline constexpr int kLineElems = 64 / static_cast<int>(sizeof(T));
+
 // Prefetches (for reading, into all cache levels) the cache line at p in each
 // of R rows `stride` elements apart.
 template <int R, typename T>

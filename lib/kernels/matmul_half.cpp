@@ -28,7 +28,7 @@ namespace {
 
 using f32::kPrefetchRows;
 using f32::prefetch_rows;
-constexpr int kLineHalves = 64 / static_cast<int>(sizeof(std::uint16_t));   // 16-bit weights per cache line
+constexpr int kLineHalves = f32::kLineElems<std::uint16_t>;
 
 // A k-block of the prefill path (as kernels/f32_kernels.inc): a panel of columns
 // × kKBlock rows of w stays in L2 while the row tiles of x pass by.

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "gpt2/error.hpp"
+#include "sampling/check_logits.hpp"
 #include "sampling/vec_math.hpp"
 
 namespace gpt2::sampling {
@@ -22,8 +23,10 @@ constexpr float kInfF = std::numeric_limits<float>::infinity();
 // with one vectorised max and one branch.
 constexpr std::size_t kBlock = 16;
 
+}  // namespace
+
 // The load()/assign() input checks, given the count of NaN/+inf and the max.
-void check_values(const float* z, std::size_t n, std::size_t bad, float max) {
+void check_logits(const float* z, std::size_t n, std::size_t bad, float max) {
     if (bad != 0) {
         for (std::size_t i = 0; i < n; ++i) {
             if (!(z[i] < kInfF)) {
@@ -37,11 +40,9 @@ void check_values(const float* z, std::size_t n, std::size_t bad, float max) {
     if (max == -kInfF) throw Error(fmt::format("logits: all {} values are -inf; nothing can be sampled", n));
 }
 
-}  // namespace
-
 void Candidates::check_input() const {
     const float* z = logits_.data();
-    check_values(z, size_, vec::count_not_below_inf(z, size_), size_ == 0 ? -kInfF : max_logit());
+    check_logits(z, size_, vec::count_not_below_inf(z, size_), size_ == 0 ? -kInfF : max_logit());
 }
 
 void Candidates::load(std::span<const float> logits) {
@@ -61,7 +62,7 @@ void Candidates::load(std::span<const float> logits) {
     dense_ = true;
     selected = -1;
     input_max_ = r.max;
-    check_values(logits_.data(), size_, r.bad, r.max);
+    check_logits(logits_.data(), size_, r.bad, r.max);
 }
 
 void Candidates::assign(std::span<const Entry> entries) {

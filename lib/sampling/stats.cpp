@@ -14,6 +14,7 @@
 
 #include "gpt2/error.hpp"
 
+#include "sampling/check_logits.hpp"
 #include "sampling/vec_math.hpp"
 
 namespace gpt2::sampling {
@@ -390,29 +391,11 @@ DistStats compute_stats(const Candidates& cand) {
 DistStats compute_stats(std::span<const float> logits, StatsScratch& scratch) {
     if (logits.empty()) return {};
     // Candidates::load()'s checks, in one read-only pass that also finds the max.
-    const float inf = std::numeric_limits<float>::infinity();
     const float* z = logits.data();
     const std::size_t n = logits.size();
-    vec::V8f acc = vec::splat(-inf);
-    vec::V8i bad = {};
-    std::size_t i = 0;
-    for (; i + vec::kLanes <= n; i += vec::kLanes) {
-        const vec::V8f v = vec::load8(z + i);
-        bad |= ~(v < vec::splat(inf));   // NaN or +inf
-        acc = vec::max8(acc, v);
-    }
-    float m = vec::hmax(acc);
-    bool any_bad = vec::any_lane(bad);
-    for (; i < n; ++i) {
-        any_bad = any_bad || !(z[i] < inf);
-        m = z[i] > m ? z[i] : m;
-    }
-    if (any_bad) {
-        const auto at = static_cast<std::size_t>(
-            std::find_if(logits.begin(), logits.end(), [&](float v) { return !(v < inf); }) - logits.begin());
-        throw Error(fmt::format("compute_stats: expected finite logits or -inf, found {} at index {}", z[at], at));
-    }
-    if (m == -inf) throw Error(fmt::format("compute_stats: all {} logits are -inf", n));
+    const vec::CopyCheck r = vec::check_only(z, n);
+    check_logits(z, n, r.bad, r.max);
+    const float m = r.max;
     return stats_of_logits(z, n, m, scratch);
 }
 

@@ -130,7 +130,10 @@ struct CopyCheck {
     float max;          // -inf when n = 0
     std::size_t bad;    // values that are NaN or +inf
 };
-inline CopyCheck copy_check(float* dst, const float* src, std::size_t n) {
+// kCopy = false: the checks alone (dst unused), for callers that read the
+// logits where they are (compute_stats of a logits span).
+template <bool kCopy>
+inline CopyCheck scan_check(float* dst, const float* src, std::size_t n) {
     const float inf = std::numeric_limits<float>::infinity();
     V8f acc = splat(-inf), acc2 = acc;   // two chains: see max()
     V8i bad = {};
@@ -138,8 +141,10 @@ inline CopyCheck copy_check(float* dst, const float* src, std::size_t n) {
     for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
         const V8f v = load8(src + i);
         const V8f u = load8(src + i + kLanes);
-        store8(dst + i, v);
-        store8(dst + i + kLanes, u);
+        if constexpr (kCopy) {
+            store8(dst + i, v);
+            store8(dst + i + kLanes, u);
+        }
         bad -= ~(v < splat(inf));
         bad -= ~(u < splat(inf));
         acc = max8(acc, v);
@@ -148,19 +153,21 @@ inline CopyCheck copy_check(float* dst, const float* src, std::size_t n) {
     acc = max8(acc, acc2);
     for (; i + kLanes <= n; i += kLanes) {
         const V8f v = load8(src + i);
-        store8(dst + i, v);
+        if constexpr (kCopy) store8(dst + i, v);
         bad -= ~(v < splat(inf));
         acc = max8(acc, v);
     }
     CopyCheck r{hmax(acc), 0};
     for (std::size_t j = 0; j < kLanes; ++j) r.bad += static_cast<std::size_t>(bad[j]);
     for (; i < n; ++i) {
-        dst[i] = src[i];
+        if constexpr (kCopy) dst[i] = src[i];
         r.bad += !(src[i] < inf);
         r.max = src[i] > r.max ? src[i] : r.max;
     }
     return r;
 }
+inline CopyCheck copy_check(float* dst, const float* src, std::size_t n) { return scan_check<true>(dst, src, n); }
+inline CopyCheck check_only(const float* src, std::size_t n) { return scan_check<false>(nullptr, src, n); }
 
 // Number of values that are NaN or +inf (what load() rejects).
 inline std::size_t count_not_below_inf(const float* x, std::size_t n) {
