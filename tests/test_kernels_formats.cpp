@@ -148,7 +148,7 @@ TEST(KernelFormats, MatmulHalfLongReductionAndThreads) {
 TEST(KernelFormats, MatmulTransposedHalf) {
     ThreadPool one(1), two(2, 0);   // split every job, whatever its size
     for (Half h : {Half::kF16, Half::kBF16}) {
-        for (int T : {1, 3, 6, 70}) {
+        for (int T : {1, 3, 6, 9, 70}) {   // 9: compare's batch (AVX-512 row tiles 5 + 4)
             for (int C : {1, 15, 64, 97}) {
                 for (int N : {1, 9, 133}) {
                     const auto x = random_vector(static_cast<std::size_t>(T) * C, 9);

@@ -112,7 +112,9 @@ struct Avx2 {
 struct Avx512 {
     using Reg = __m512;
     static constexpr int kWidth = 16, kTileRows = 6, kTileVecs = 4;
-    static constexpr int kDotRows = 4, kDotCols = 4, kDotDecodeCols = 8;
+    // kDotRows 5: 5 × 4 accumulators + 5 x + 1 w vectors; compare's 9 rows
+    // take two tiles (5 + 4) instead of three (4 + 4 + 1).
+    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeCols = 8;
     GPT2_AVX512 static Reg load(const float* p) { return _mm512_loadu_ps(p); }
     GPT2_AVX512 static Reg zero() { return _mm512_setzero_ps(); }
     GPT2_AVX512 static Reg set1(float x) { return _mm512_set1_ps(x); }
