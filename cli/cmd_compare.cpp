@@ -140,12 +140,13 @@ struct Lane {
     sampling::Rng rng;
     Session session;
     std::span<const float> logits;   // the next token's logits
+    std::int32_t next = -1;          // the token the lane's last step chose, to evaluate
     Utf8Stream utf8;
     std::vector<std::int32_t> tokens;
     std::string text;
     StopReason stop_reason = StopReason::kMaxTokens;
     std::vector<double> p_raw;   // softmax(logits)[token], per token
-    std::vector<sampling::DistStats> raw_stats, final_stats;
+    std::vector<sampling::EntropyStats> raw_stats, final_stats;
     double seconds = 0;   // own sampling (statistics excluded) + the batched passes it took part in
     bool done = false;
 };
@@ -153,11 +154,50 @@ struct Lane {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// The generate() loop (include/gpt2/generate.hpp: sample, stop at end of
-// text, accept, statistics, stop at -n tokens or a full context, evaluate)
-// for every lane in lock step, the evaluations of a step batched into one
-// forward pass. compare has no stop strings and no callback, so the text is
-// the tokens' bytes through a Utf8Stream. Returns the loop's wall time.
+// One lane's share of step i of the generate() loop (include/gpt2/generate.hpp:
+// sample, stop at end of text, accept, statistics, stop at -n tokens or a
+// full context). Leaves the token to evaluate in l.next unless the lane is
+// done. compare has no stop strings and no callback, so the text is the
+// tokens' bytes through a Utf8Stream. Touches nothing but the lane (the
+// tokenizer is read-only), so lanes can run on different threads.
+void sample_lane(Lane& l, int i, int n, std::int32_t eot, const Tokenizer& tokenizer) {
+    const auto t0 = Clock::now();
+    const std::int32_t id = l.chain.sample(l.logits, l.rng);
+    if (id == eot) {
+        l.stop_reason = StopReason::kEndOfText;
+        l.done = true;
+        l.seconds += seconds_since(t0);
+        return;
+    }
+    l.chain.accept(id);
+    // The same function as generate()'s p_raw: logp agrees to the last bit.
+    l.p_raw.push_back(sampling::raw_choice(l.logits, id, l.chain.candidates().input_max()).p);
+    const auto s0 = Clock::now();   // statistics are measuring, not decoding
+    // The table shows entropies only: compute_entropy gives compute_stats'
+    // bits for them without its nucleus-size passes. It reads the logits
+    // only, so neither distribution needs its softmax or a copy here.
+    l.raw_stats.push_back(sampling::compute_entropy(l.logits));
+    l.final_stats.push_back(sampling::compute_entropy(l.chain.candidates()));
+    const double stats_seconds = seconds_since(s0);
+    l.text += l.utf8.push(tokenizer.token_bytes(id));
+    l.tokens.push_back(id);
+    l.next = id;
+    if (i + 1 == n) {
+        l.stop_reason = StopReason::kMaxTokens;
+        l.done = true;
+    } else if (l.session.position() >= l.session.max_tokens()) {
+        l.stop_reason = StopReason::kContext;
+        l.done = true;
+    }
+    l.seconds += seconds_since(t0) - stats_seconds;
+}
+
+// Every lane in lock step: each step samples the lanes' tokens on the
+// decoder's threads (a lane's sampling and statistics cost about as much as
+// the whole batched forward pass shares per lane on the default model), then
+// evaluates them in one batched forward pass. A lane's result depends only on
+// its own chain, seed and logits, so the threads change no bits. Returns the
+// loop's wall time.
 double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const Tokenizer& tokenizer,
                        BatchDecoder& decoder, int n) {
     const std::int32_t eot = tokenizer.eot_id();
@@ -169,47 +209,24 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
         l.logits = prompt.logits;
         l.seconds += seconds_since(t0);
     }
-    sampling::StatsScratch scratch;   // reused: no allocation per token
-    std::vector<Lane*> batch;
+    std::vector<Lane*> active, batch;
     std::vector<Session*> sessions;
     std::vector<std::int32_t> ids;
     for (int i = 0;; ++i) {
+        active.clear();
+        for (Lane& l : lanes) {
+            if (!l.done) active.push_back(&l);
+        }
+        decoder.parallel_for_each(active.size(),
+                                  [&](std::size_t a, int) { sample_lane(*active[a], i, n, eot, tokenizer); });
         batch.clear();
         sessions.clear();
         ids.clear();
-        for (Lane& l : lanes) {
-            if (l.done) continue;
-            const auto t0 = Clock::now();
-            const std::int32_t id = l.chain.sample(l.logits, l.rng);
-            if (id == eot) {
-                l.stop_reason = StopReason::kEndOfText;
-                l.done = true;
-                l.seconds += seconds_since(t0);
-                continue;
-            }
-            l.chain.accept(id);
-            // The same function as generate()'s p_raw: logp agrees to the last bit.
-            l.p_raw.push_back(sampling::raw_choice(l.logits, id, l.chain.candidates().input_max()).p);
-            const auto s0 = Clock::now();   // statistics are measuring, not decoding
-            // compute_stats reads the logits only (not the probabilities), so
-            // neither distribution needs its softmax or a copy here.
-            l.raw_stats.push_back(sampling::compute_stats(l.logits, scratch));
-            l.final_stats.push_back(sampling::compute_stats(l.chain.candidates(), scratch));
-            const double stats_seconds = seconds_since(s0);
-            l.text += l.utf8.push(tokenizer.token_bytes(id));
-            l.tokens.push_back(id);
-            if (i + 1 == n) {
-                l.stop_reason = StopReason::kMaxTokens;
-                l.done = true;
-            } else if (l.session.position() >= l.session.max_tokens()) {
-                l.stop_reason = StopReason::kContext;
-                l.done = true;
-            } else {
-                batch.push_back(&l);
-                sessions.push_back(&l.session);
-                ids.push_back(id);
-            }
-            l.seconds += seconds_since(t0) - stats_seconds;
+        for (Lane* l : active) {
+            if (l->done) continue;
+            batch.push_back(l);
+            sessions.push_back(&l->session);
+            ids.push_back(l->next);
         }
         if (batch.empty()) break;
         const auto t0 = Clock::now();

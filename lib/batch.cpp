@@ -1,6 +1,9 @@
 #include "gpt2/batch.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -87,6 +90,30 @@ std::span<const float> BatchDecoder::eval(std::span<Session* const> sessions, st
         for (std::size_t b = start; b < start + n; ++b) ++sessions[b]->impl_->position;
     }
     return {d.logits.data(), B * V};
+}
+
+void BatchDecoder::parallel_for_each(std::size_t n, const std::function<void(std::size_t, int)>& fn) {
+    if (n == 0) return;
+    ThreadPool& pool = impl_->pool;
+    if (pool.size() == 1 || n == 1) {
+        for (std::size_t i = 0; i < n; ++i) fn(i, 0);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    pool.run([&](int slot) {
+        for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
+            try {
+                fn(i, slot);
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+                next.store(n, std::memory_order_relaxed);   // skip the rest
+            }
+        }
+    });
+    if (error) std::rethrow_exception(error);
 }
 
 int BatchDecoder::n_threads() const { return impl_->pool.size(); }

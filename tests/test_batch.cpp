@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <map>
 #include <random>
 #include <string>
@@ -251,6 +254,58 @@ TEST_F(Batch, ErrorsChangeNothing) {
     EXPECT_EQ(got, copy(ref.eval({&id, 1})));
     EXPECT_EQ(decoder.n_threads(), 1);
     EXPECT_EQ(&decoder.model(), &model());
+}
+
+TEST_F(Batch, ParallelForEachRunsEveryItemOnceWithDistinctSlots) {
+    for (int threads : {1, 2, 3}) {
+        BatchDecoder decoder(model(), threads);
+        for (std::size_t n : {0u, 1u, 2u, 9u, 100u}) {
+            std::vector<std::atomic<int>> calls(n);
+            std::vector<std::atomic<int>> busy(static_cast<std::size_t>(threads));
+            std::atomic<bool> slot_out_of_range{false}, slot_shared{false};
+            decoder.parallel_for_each(n, [&](std::size_t i, int slot) {
+                if (slot < 0 || slot >= threads) {
+                    slot_out_of_range = true;
+                    return;
+                }
+                // No two calls with the same slot at once: per-slot scratch is safe.
+                if (busy[static_cast<std::size_t>(slot)].fetch_add(1) != 0) slot_shared = true;
+                calls[i].fetch_add(1);
+                std::this_thread::sleep_for(std::chrono::microseconds(20));   // let the calls overlap
+                busy[static_cast<std::size_t>(slot)].fetch_sub(1);
+            });
+            EXPECT_FALSE(slot_out_of_range) << threads << " threads, n = " << n;
+            EXPECT_FALSE(slot_shared) << threads << " threads, n = " << n;
+            for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(calls[i].load(), 1) << "item " << i;
+        }
+    }
+}
+
+TEST_F(Batch, ParallelForEachRethrowsAndTheDecoderStaysUsable) {
+    for (int threads : {1, 2}) {
+        BatchDecoder decoder(model(), threads);
+        std::atomic<int> calls{0};
+        try {
+            decoder.parallel_for_each(50, [&](std::size_t i, int) {
+                calls.fetch_add(1);
+                if (i == 3) throw gpt2::Error("item 3 failed");
+            });
+            ADD_FAILURE() << "no exception with " << threads << " threads";
+        } catch (const gpt2::Error& e) {
+            EXPECT_EQ(std::string(e.what()), "item 3 failed");
+        }
+        EXPECT_GE(calls.load(), 1);
+        // Later work and evaluation are unaffected.
+        std::atomic<int> again{0};
+        decoder.parallel_for_each(9, [&](std::size_t, int) { again.fetch_add(1); });
+        EXPECT_EQ(again.load(), 9);
+        Session a(model(), {.max_tokens = 0, .n_threads = 1});
+        a.eval(random_ids(3, 1));
+        Session ref = a.fork();
+        const std::int32_t id = 5;
+        std::array<Session*, 1> in{&a};
+        EXPECT_EQ(copy(decoder.eval(in, {&id, 1})), copy(ref.eval({&id, 1})));
+    }
 }
 
 }  // namespace

@@ -121,5 +121,22 @@ TEST(CliCompare, AStrategyThatStopsLeavesTheBatchAndTheOthersGoOn) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(CliCompare, ThreadsChangeNothingButTheTimings) {
+    // The lanes' sampling runs on the decoder's threads (each lane on
+    // whichever thread claims it) and the batched pass splits its products
+    // across them: every token and every statistic must be the same.
+    const std::string base = "compare -p 'And God said' -n 14 --runs 2 --json --seed 3" + model_arg();
+    auto one = nlohmann::json::parse(run_cli(base + " --threads 1").out);
+    for (const char* threads : {" --threads 2", " --threads 3"}) {
+        auto many = nlohmann::json::parse(run_cli(base + threads).out);
+        for (auto* j : {&one, &many}) {
+            for (const char* k : {"prefill_tokens_per_s", "decode_seconds", "decode_tokens_per_s"}) j->erase(k);
+            for (auto& s : (*j)["strategies"]) s.erase("tokens_per_s");
+        }
+        ASSERT_EQ(one["strategies"].size(), 9u);
+        EXPECT_EQ(one, many) << threads;
+    }
+}
+
 }  // namespace
 }  // namespace gpt2

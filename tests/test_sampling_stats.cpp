@@ -121,6 +121,21 @@ TEST(SamplingStatsRandom, MatchesDefinitions) {
         EXPECT_TRUE(same_bits(d.entropy_nats, s.entropy_nats)) << where;
         EXPECT_TRUE(same_bits(d.top1_p, s.top1_p)) << where;
 
+        // compute_entropy: compute_stats' entropy figures, bit for bit, from
+        // candidates and from the logits; and after a stage cut the set
+        // (sorted, fewer candidates: another path through the same pass).
+        for (const gs::EntropyStats& e : {gs::compute_entropy(c), gs::compute_entropy(std::span<const float>(z))}) {
+            EXPECT_TRUE(same_bits(e.entropy_nats, s.entropy_nats)) << where;
+            EXPECT_TRUE(same_bits(e.entropy_bits, s.entropy_bits)) << where;
+            EXPECT_TRUE(same_bits(e.perplexity, s.perplexity)) << where;
+        }
+        gs::Candidates cut = c;
+        cut.keep_top(std::max<std::size_t>(1, n / 3));
+        const gs::DistStats cs = gs::compute_stats(cut, scratch);
+        const gs::EntropyStats ce = gs::compute_entropy(cut);
+        EXPECT_TRUE(same_bits(ce.entropy_nats, cs.entropy_nats)) << where;
+        EXPECT_TRUE(same_bits(ce.perplexity, cs.perplexity)) << where;
+
         // A fresh scratch agrees with the reused one (the histogram left zero).
         const gs::DistStats f = gs::compute_stats(c);
         EXPECT_EQ(f.nucleus_90, s.nucleus_90) << where;
@@ -151,6 +166,17 @@ TEST(SamplingStatsRandom, SpanOverloadChecksLikeLoad) {
         EXPECT_THROW(gs::compute_stats(z, scratch), gpt2::Error) << at;
     }
     EXPECT_THROW(gs::compute_stats(std::vector<float>(19, kNegInf), scratch), gpt2::Error);
+    // compute_entropy(span) checks the same way.
+    EXPECT_EQ(gs::compute_entropy(std::span<const float>()).entropy_nats, 0.0);
+    for (std::size_t at : {0u, 5u, 16u, 18u}) {
+        std::vector<float> z(19, 0.0f);
+        z[at] = nan;
+        EXPECT_THROW(gs::compute_entropy(z), gpt2::Error) << at;
+        z[at] = inf;
+        EXPECT_THROW(gs::compute_entropy(z), gpt2::Error) << at;
+    }
+    EXPECT_THROW(gs::compute_entropy(std::vector<float>(19, kNegInf)), gpt2::Error);
+    EXPECT_EQ(gs::compute_entropy(std::vector<float>{kNegInf, 3.0f, kNegInf}).entropy_nats, 0.0);
     const gs::DistStats one = gs::compute_stats(std::vector<float>{kNegInf, 3.0f, kNegInf}, scratch);
     EXPECT_EQ(one.size, 3u);
     EXPECT_EQ(one.support, 1u);

@@ -30,7 +30,9 @@
 // buffer; the sessions' own thread pools are not used. It keeps a reference
 // to the model (which must outlive it) and none to the sessions. One caller
 // at a time, and the sessions must not be used by anyone else during eval().
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -57,6 +59,19 @@ public:
     // null, a session belongs to another model or appears twice, a session is
     // full (position == max_tokens) or a token id is outside [0, vocab_size).
     std::span<const float> eval(std::span<Session* const> sessions, std::span<const std::int32_t> tokens);
+
+    // Calls fn(i, slot) once for every i in [0, n) on the decoder's threads
+    // (the caller's included), and returns when all calls have returned: for
+    // the per-sequence work between two eval()s, sampling the next tokens,
+    // which would otherwise run on one thread while the others wait. Items
+    // are claimed one at a time, in no fixed order, so uneven items balance.
+    // slot ∈ [0, n_threads()) names the thread's share: no two calls with the
+    // same slot run at once, so per-slot scratch needs no lock. fn must be
+    // safe to run concurrently for different i; the order of the calls must
+    // not matter to the results. If calls throw, the first exception (in
+    // time) is rethrown here after all started calls have returned; the
+    // items not yet claimed are then skipped.
+    void parallel_for_each(std::size_t n, const std::function<void(std::size_t i, int slot)>& fn);
 
     int n_threads() const;
     const Model& model() const;

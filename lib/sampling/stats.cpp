@@ -296,6 +296,9 @@ V4d hi_half(vec::V8f v) {
 #endif
 }
 
+// kStore: write e_i to out (compute_stats' histograms read them); without
+// it (compute_entropy) out is not touched, and the sums are the same.
+template <bool kStore>
 ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
     // 4-lane double halves throughout (acc_lo/acc_hi are vec::exp_shifted's
     // 8 double lanes split in two): the 8-lane double vectors needed
@@ -308,7 +311,7 @@ ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
     for (; i + vec::kLanes <= n; i += vec::kLanes) {
         const vec::V8f x = vec::load8(z + i) - mv;
         const vec::V8f e = vec::exp_nonpositive8(x);
-        vec::store8(out + i, e);
+        if constexpr (kStore) vec::store8(out + i, e);
         const vec::V8i live = e > vec::splat(0.0f);
         support -= live;   // the mask is -1 where e > 0
         // x = -inf where e = 0 (banned tokens): 0 · -inf would be NaN, so
@@ -329,7 +332,7 @@ ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
     for (; i < n; ++i) {
         const float x = z[i] - m;
         const float e = vec::exp_nonpositive(x);
-        out[i] = e;
+        if constexpr (kStore) out[i] = e;
         r.sum += e;
         if (e > 0.0f) {
             part[i % 4] += static_cast<double>(e) * static_cast<double>(x);
@@ -340,22 +343,27 @@ ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
     return r;
 }
 
+// With e_i = exp(z_i - m) and S = sum e_i, p_i = e_i / S and
+// H = -sum p log p = ln S - (1/S) sum e_i (z_i - m), so one vectorised exp
+// pass replaces n logarithms. Terms with e_i = 0 (z_i = -inf or underflow)
+// contribute nothing.
+EntropyStats entropy_of(const ExpPass& e) {
+    const double h = std::max(0.0, std::log(e.sum) - e.weighted / e.sum);
+    return {h, h / std::log(2.0), std::exp(h)};
+}
+
 // The statistics of softmax(z[0, n)) given m = max z (finite).
 DistStats stats_of_logits(const float* z, std::size_t n, float m, StatsScratch& stats_scratch) {
     DistStats s;
     s.size = n;
     if (n == 0) return s;
-    // With e_i = exp(z_i - m) and S = sum e_i, p_i = e_i / S and
-    // H = -sum p log p = ln S - (1/S) sum e_i (z_i - m), so one vectorised exp
-    // pass replaces n logarithms. Terms with e_i = 0 (z_i = -inf or
-    // underflow) contribute nothing.
     std::vector<float>& probs = stats_scratch.probs;
     probs.resize(n);
-    const ExpPass e = exp_pass(probs.data(), z, n, m);
-    const double h = std::max(0.0, std::log(e.sum) - e.weighted / e.sum);
-    s.entropy_nats = h;
-    s.entropy_bits = h / std::log(2.0);
-    s.perplexity = std::exp(h);
+    const ExpPass e = exp_pass<true>(probs.data(), z, n, m);
+    const EntropyStats h = entropy_of(e);
+    s.entropy_nats = h.entropy_nats;
+    s.entropy_bits = h.entropy_bits;
+    s.perplexity = h.perplexity;
     s.support = e.support;
     s.top1_p = 1.0 / e.sum;   // the max logit's term is exp(0) = 1
     // p_i = e_i · (float)(1/S), normalised inside the histogram pass.
@@ -397,6 +405,20 @@ DistStats compute_stats(std::span<const float> logits, StatsScratch& scratch) {
     check_logits(z, n, r.bad, r.max);
     const float m = r.max;
     return stats_of_logits(z, n, m, scratch);
+}
+
+EntropyStats compute_entropy(const Candidates& cand) {
+    if (cand.empty()) return {};
+    return entropy_of(exp_pass<false>(nullptr, cand.logits().data(), cand.size(), cand.max_logit()));
+}
+
+EntropyStats compute_entropy(std::span<const float> logits) {
+    if (logits.empty()) return {};
+    const float* z = logits.data();
+    const std::size_t n = logits.size();
+    const vec::CopyCheck r = vec::check_only(z, n);
+    check_logits(z, n, r.bad, r.max);
+    return entropy_of(exp_pass<false>(nullptr, z, n, r.max));
 }
 
 TokenStats token_stats(const Candidates& cand, std::int32_t token) {

@@ -69,6 +69,20 @@ DistStats compute_stats(const Candidates& cand);
 // gpt2::Error (like load()) when a logit is NaN or +inf or all are -inf.
 DistStats compute_stats(std::span<const float> logits, StatsScratch& scratch);
 
+// The entropy part of DistStats alone, for callers that need no nucleus
+// sizes (compare averages the entropy of every step of nine strategies):
+// the same bits as compute_stats()'s entropy_nats, entropy_bits and
+// perplexity, from the same exp pass, without storing the probabilities and
+// without the histogram passes (together about half of compute_stats).
+// Allocates nothing; same errors as the compute_stats overloads.
+struct EntropyStats {
+    double entropy_nats = 0.0;
+    double entropy_bits = 0.0;
+    double perplexity = 1.0;
+};
+EntropyStats compute_entropy(const Candidates& cand);
+EntropyStats compute_entropy(std::span<const float> logits);
+
 // Smallest number of largest values of `probs` (finite, >= 0) summing
 // (double, descending) to >= mass. Returns probs.size() if never reached.
 // Throws gpt2::Error beyond 2^24 values.
