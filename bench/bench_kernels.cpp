@@ -198,6 +198,29 @@ void BM_Matmul(benchmark::State& state) {
                                                        benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// compare's layer products on the default model: 9 rows of x against a
+// 16-bit W of kjv-small's shapes (192 -> 576 qkv, 768 -> 192 MLP down).
+// W (~220-290 KB) stays in L2: this measures the small-batch sweep's
+// arithmetic, not memory.
+void BM_MatmulHalfBatch(benchmark::State& state) {
+    const int T = 9;
+    const int C_in = static_cast<int>(state.range(0)), C_out = static_cast<int>(state.range(1));
+    gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
+    const std::size_t n = static_cast<std::size_t>(C_in) * C_out;
+    std::vector<std::uint16_t> w(n);
+    for (std::size_t i = 0; i < n; ++i) w[i] = static_cast<std::uint16_t>(0x2400 + (i * 37) % 64);   // F16 ~0.02
+    const auto x = random_vector(static_cast<std::size_t>(T) * C_in);
+    const auto b = random_vector(static_cast<std::size_t>(C_out));
+    std::vector<float> out(static_cast<std::size_t>(T) * C_out);
+    for (auto _ : state) {
+        gpt2::kernels::matmul_half(out.data(), x.data(), w.data(), gpt2::kernels::Half::kF16, b.data(), T, C_in,
+                                   C_out, pool);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * static_cast<double>(n) / 1e9,
+                                                       benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Causal attention of T new queries over a cache of pos0 + T rows (12 heads of 64).
 void BM_Attention(benchmark::State& state) {
     const int T = static_cast<int>(state.range(0)), pos0 = static_cast<int>(state.range(1));
@@ -227,5 +250,7 @@ BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "bf16", "threads"})->ArgsProduct({{192
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
     ->ArgsProduct({{9, 16, 128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MatmulHalfBatch)->ArgNames({"C_in", "C_out", "threads"})
+    ->Args({192, 576, 1})->Args({768, 192, 1})->Args({192, 576, 2})->Args({768, 192, 2})->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();

@@ -56,6 +56,7 @@ struct Scalar {
     using Reg = float;
     static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1;
     static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
+    static constexpr int kSweepGroup = 4;
     static Reg load(const float* p) { return *p; }
     static Reg zero() { return 0.0f; }
     static Reg set1(float x) { return x; }
@@ -89,6 +90,7 @@ struct Avx2 {
     using Reg = __m256;
     static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2;
     static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
+    static constexpr int kSweepGroup = 4;   // 8 w + 4 sums + a broadcast of 16 registers
     GPT2_AVX2 static Reg load(const float* p) { return _mm256_loadu_ps(p); }
     GPT2_AVX2 static Reg zero() { return _mm256_setzero_ps(); }
     GPT2_AVX2 static Reg set1(float x) { return _mm256_set1_ps(x); }
@@ -115,6 +117,7 @@ struct Avx512 {
     // kDotRows 5: 5 × 4 accumulators + 5 x + 1 w vectors; compare's 9 rows
     // take two tiles (5 + 4) instead of three (4 + 4 + 1).
     static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeCols = 8;
+    static constexpr int kSweepGroup = 5;   // 8 w + 5 sums; 9 rows: 5 + 4
     GPT2_AVX512 static Reg load(const float* p) { return _mm512_loadu_ps(p); }
     GPT2_AVX512 static Reg zero() { return _mm512_setzero_ps(); }
     GPT2_AVX512 static Reg set1(float x) { return _mm512_set1_ps(x); }
