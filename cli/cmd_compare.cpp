@@ -170,13 +170,16 @@ void sample_lane(Lane& l, int i, int n, std::int32_t eot, const Tokenizer& token
         return;
     }
     l.chain.accept(id);
-    // The same function as generate()'s p_raw: logp agrees to the last bit.
-    l.p_raw.push_back(sampling::raw_choice(l.logits, id, l.chain.candidates().input_max()).p);
-    const auto s0 = Clock::now();   // statistics are measuring, not decoding
+    // The chosen token's raw probability (generate()'s p_raw, to the last
+    // bit) and the raw distribution's entropy from one pass over the
+    // logits; the final distribution's entropy from the chain's candidates.
     // The table shows entropies only: compute_entropy gives compute_stats'
-    // bits for them without its nucleus-size passes. It reads the logits
-    // only, so neither distribution needs its softmax or a copy here.
-    l.raw_stats.push_back(sampling::compute_entropy(l.logits));
+    // bits for them without its nucleus-size passes.
+    const auto s0 = Clock::now();   // statistics are measuring, not decoding
+    const sampling::RawChoiceEntropy raw =
+        sampling::raw_choice_with_entropy(l.logits, id, l.chain.candidates().input_max());
+    l.p_raw.push_back(raw.choice.p);
+    l.raw_stats.push_back(raw.entropy);
     l.final_stats.push_back(sampling::compute_entropy(l.chain.candidates()));
     const double stats_seconds = seconds_since(s0);
     l.text += l.utf8.push(tokenizer.token_bytes(id));

@@ -1,7 +1,9 @@
 // sampling::raw_choice (generate's p_raw/rank_raw, compare's logp) against
 // the plain double-exp definition it replaced, on random logits of every
 // shape the sampler meets.
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
@@ -68,6 +70,17 @@ TEST(SamplingRawChoice, MatchesDoubleReferenceOnRandomLogits) {
                 for (const float max : {std::numeric_limits<float>::quiet_NaN(), c.input_max()}) {
                     const gs::RawChoice got = gs::raw_choice(z, static_cast<std::int32_t>(id), max);
                     EXPECT_EQ(got.rank, want.rank) << "n=" << n << " shape=" << shape << " id=" << id;
+                    // compare's one-pass twin: raw_choice's and compute_entropy's bits.
+                    const gs::RawChoiceEntropy both =
+                        gs::raw_choice_with_entropy(z, static_cast<std::int32_t>(id), max);
+                    const gs::EntropyStats h = gs::compute_entropy(z);
+                    EXPECT_EQ(both.choice.rank, got.rank);
+                    EXPECT_EQ(std::bit_cast<std::uint64_t>(both.choice.p), std::bit_cast<std::uint64_t>(got.p));
+                    EXPECT_EQ(std::bit_cast<std::uint64_t>(both.choice.logp), std::bit_cast<std::uint64_t>(got.logp));
+                    EXPECT_EQ(std::bit_cast<std::uint64_t>(both.entropy.entropy_nats),
+                              std::bit_cast<std::uint64_t>(h.entropy_nats));
+                    EXPECT_EQ(std::bit_cast<std::uint64_t>(both.entropy.perplexity),
+                              std::bit_cast<std::uint64_t>(h.perplexity));
                     if (z[id] == kNegInf) {
                         EXPECT_EQ(got.p, 0.0);
                         EXPECT_EQ(got.logp, -std::numeric_limits<double>::infinity());

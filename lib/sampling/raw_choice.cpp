@@ -2,16 +2,22 @@
 
 #include <cmath>
 
+#include "sampling/exp_pass.hpp"
 #include "sampling/vec_math.hpp"
 
 namespace gpt2::sampling {
 
-RawChoice raw_choice(std::span<const float> logits, std::int32_t id, float max) {
-    const std::size_t n = logits.size();
+namespace {
+
+template <bool kEntropy>
+detail::ExpPass raw_pass(std::span<const float> logits, std::int32_t id, float max, float& m, float& zc) {
     const float* z = logits.data();
-    const float m = std::isnan(max) ? vec::max(z, n) : max;
-    const float zc = z[static_cast<std::size_t>(id)];
-    const vec::ExpSumCount r = vec::exp_sum_count_above(z, n, m, zc);
+    m = std::isnan(max) ? vec::max(z, logits.size()) : max;
+    zc = z[static_cast<std::size_t>(id)];
+    return detail::exp_pass<false, kEntropy, true>(nullptr, z, logits.size(), m, zc);
+}
+
+RawChoice choice_of(const detail::ExpPass& r, float m, float zc) {
     RawChoice out;
     out.rank = r.above + 1;
     if (zc == -std::numeric_limits<float>::infinity()) {
@@ -23,6 +29,20 @@ RawChoice raw_choice(std::span<const float> logits, std::int32_t id, float max) 
     out.logp = (static_cast<double>(zc) - static_cast<double>(m)) - std::log(r.sum);
     out.p = std::exp(out.logp);
     return out;
+}
+
+}  // namespace
+
+RawChoice raw_choice(std::span<const float> logits, std::int32_t id, float max) {
+    float m = 0.0f, zc = 0.0f;
+    const detail::ExpPass r = raw_pass<false>(logits, id, max, m, zc);
+    return choice_of(r, m, zc);
+}
+
+RawChoiceEntropy raw_choice_with_entropy(std::span<const float> logits, std::int32_t id, float max) {
+    float m = 0.0f, zc = 0.0f;
+    const detail::ExpPass r = raw_pass<true>(logits, id, max, m, zc);
+    return {choice_of(r, m, zc), detail::entropy_of(r)};
 }
 
 }  // namespace gpt2::sampling

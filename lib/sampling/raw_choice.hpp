@@ -7,17 +7,19 @@
 //   const RawChoice rc = raw_choice(logits, id, cand.input_max());
 //
 // How: ln p = (z_id − m) − ln S with S = Σ exp(z_i − m), m the max. One
-// vectorised pass computes S (the sampler's 8-lane float exp, summed in
-// double lanes) and the rank count; no exp per candidate in double, one
-// logarithm in all. Error against a double-exp reference: |Δ ln p| ≤ 1e-6
-// (≈ 2 ulp of float exp per term; tested on peaked, flat, tied and -inf
-// logits in test_sampling_raw_choice).
+// vectorised pass (sampling/exp_pass.hpp) computes S (the sampler's 8-lane
+// float exp, summed in double lanes) and the rank count; no exp per
+// candidate in double, one logarithm in all. Error against a double-exp
+// reference: |Δ ln p| ≤ 1e-6 (≈ 2 ulp of float exp per term; tested on
+// peaked, flat, tied and -inf logits in test_sampling_raw_choice).
 //
 // Thread-safety: a pure function.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <span>
+
+#include "gpt2/sampling/stats.hpp"
 
 namespace gpt2::sampling {
 
@@ -32,5 +34,17 @@ struct RawChoice {
 // Candidates::input_max() of the same logits); NaN means compute it.
 RawChoice raw_choice(std::span<const float> logits, std::int32_t id,
                      float max = std::numeric_limits<float>::quiet_NaN());
+
+// raw_choice() and compute_entropy(logits) of the same logits from one exp
+// pass (compare needs both for every token of every strategy): the same bits
+// as the two calls, since all three sum through sampling/exp_pass.hpp. Same
+// preconditions as raw_choice (the logits already checked, as by
+// Candidates::load(); compute_entropy would check them again).
+struct RawChoiceEntropy {
+    RawChoice choice;
+    EntropyStats entropy;
+};
+RawChoiceEntropy raw_choice_with_entropy(std::span<const float> logits, std::int32_t id,
+                                         float max = std::numeric_limits<float>::quiet_NaN());
 
 }  // namespace gpt2::sampling

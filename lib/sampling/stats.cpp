@@ -15,6 +15,7 @@
 #include "gpt2/error.hpp"
 
 #include "sampling/check_logits.hpp"
+#include "sampling/exp_pass.hpp"
 #include "sampling/vec_math.hpp"
 
 namespace gpt2::sampling {
@@ -272,85 +273,8 @@ std::array<std::size_t, M> mass_counts(F* p, std::size_t n, float scale, std::ui
 // four chains, since one chain of dependent double additions is
 // latency-bound. Each term e_i (z_i - m) is a product of two floats, exact
 // in double.
-struct ExpPass {
-    double sum;
-    double weighted;
-    std::size_t support;
-};
-using V4d = double __attribute__((vector_size(32)));
-// The low and high four floats of v as doubles. With AVX one vcvtps2pd each:
-// GCC 12 compiles __builtin_convertvector of a half into 2-lane converts and
-// inserts (perf annotate).
-V4d lo_half(vec::V8f v) {
-#if defined(__AVX__)
-    return reinterpret_cast<V4d>(_mm256_cvtps_pd(_mm256_castps256_ps128(reinterpret_cast<__m256>(v))));
-#else
-    return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), V4d);
-#endif
-}
-V4d hi_half(vec::V8f v) {
-#if defined(__AVX__)
-    return reinterpret_cast<V4d>(_mm256_cvtps_pd(_mm256_extractf128_ps(reinterpret_cast<__m256>(v), 1)));
-#else
-    return __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), V4d);
-#endif
-}
-
-// kStore: write e_i to out (compute_stats' histograms read them); without
-// it (compute_entropy) out is not touched, and the sums are the same.
-template <bool kStore>
-ExpPass exp_pass(float* out, const float* z, std::size_t n, float m) {
-    // 4-lane double halves throughout (acc_lo/acc_hi are vec::exp_shifted's
-    // 8 double lanes split in two): the 8-lane double vectors needed
-    // inserts and shuffles that cost more than the arithmetic (perf).
-    V4d acc_lo = {}, acc_hi = {};
-    V4d w = {};
-    vec::V8i support = {};
-    const vec::V8f mv = vec::splat(m);
-    std::size_t i = 0;
-    for (; i + vec::kLanes <= n; i += vec::kLanes) {
-        const vec::V8f x = vec::load8(z + i) - mv;
-        const vec::V8f e = vec::exp_nonpositive8(x);
-        if constexpr (kStore) vec::store8(out + i, e);
-        const vec::V8i live = e > vec::splat(0.0f);
-        support -= live;   // the mask is -1 where e > 0
-        // x = -inf where e = 0 (banned tokens): 0 · -inf would be NaN, so
-        // those lanes multiply 0 by 0 instead and add +0 (no change).
-        const vec::V8f xs = vec::select(live, x, vec::splat(0.0f));
-        const V4d e_lo = lo_half(e), e_hi = hi_half(e);
-        acc_lo += e_lo;
-        acc_hi += e_hi;
-        // Products of two floats: exact in double, so a fused multiply-add
-        // gives the same sums. Elements i..i+3, then i+4..i+7.
-        w += e_lo * lo_half(xs);
-        w += e_hi * hi_half(xs);
-    }
-    const vec::V8d acc = {acc_lo[0], acc_lo[1], acc_lo[2], acc_lo[3], acc_hi[0], acc_hi[1], acc_hi[2], acc_hi[3]};
-    ExpPass r{vec::hsum(acc), 0.0, 0};
-    double part[4] = {w[0], w[1], w[2], w[3]};
-    for (std::size_t j = 0; j < vec::kLanes; ++j) r.support += static_cast<std::size_t>(support[j]);
-    for (; i < n; ++i) {
-        const float x = z[i] - m;
-        const float e = vec::exp_nonpositive(x);
-        if constexpr (kStore) out[i] = e;
-        r.sum += e;
-        if (e > 0.0f) {
-            part[i % 4] += static_cast<double>(e) * static_cast<double>(x);
-            ++r.support;
-        }
-    }
-    r.weighted = (part[0] + part[1]) + (part[2] + part[3]);
-    return r;
-}
-
-// With e_i = exp(z_i - m) and S = sum e_i, p_i = e_i / S and
-// H = -sum p log p = ln S - (1/S) sum e_i (z_i - m), so one vectorised exp
-// pass replaces n logarithms. Terms with e_i = 0 (z_i = -inf or underflow)
-// contribute nothing.
-EntropyStats entropy_of(const ExpPass& e) {
-    const double h = std::max(0.0, std::log(e.sum) - e.weighted / e.sum);
-    return {h, h / std::log(2.0), std::exp(h)};
-}
+using detail::entropy_of;
+using detail::exp_pass;
 
 // The statistics of softmax(z[0, n)) given m = max z (finite).
 DistStats stats_of_logits(const float* z, std::size_t n, float m, StatsScratch& stats_scratch) {
@@ -359,7 +283,7 @@ DistStats stats_of_logits(const float* z, std::size_t n, float m, StatsScratch& 
     if (n == 0) return s;
     std::vector<float>& probs = stats_scratch.probs;
     probs.resize(n);
-    const ExpPass e = exp_pass<true>(probs.data(), z, n, m);
+    const detail::ExpPass e = exp_pass<true, true, false>(probs.data(), z, n, m);
     const EntropyStats h = entropy_of(e);
     s.entropy_nats = h.entropy_nats;
     s.entropy_bits = h.entropy_bits;
@@ -409,7 +333,7 @@ DistStats compute_stats(std::span<const float> logits, StatsScratch& scratch) {
 
 EntropyStats compute_entropy(const Candidates& cand) {
     if (cand.empty()) return {};
-    return entropy_of(exp_pass<false>(nullptr, cand.logits().data(), cand.size(), cand.max_logit()));
+    return entropy_of(exp_pass<false, true, false>(nullptr, cand.logits().data(), cand.size(), cand.max_logit()));
 }
 
 EntropyStats compute_entropy(std::span<const float> logits) {
@@ -418,7 +342,7 @@ EntropyStats compute_entropy(std::span<const float> logits) {
     const std::size_t n = logits.size();
     const vec::CopyCheck r = vec::check_only(z, n);
     check_logits(z, n, r.bad, r.max);
-    return entropy_of(exp_pass<false>(nullptr, z, n, r.max));
+    return entropy_of(exp_pass<false, true, false>(nullptr, z, n, r.max));
 }
 
 TokenStats token_stats(const Candidates& cand, std::int32_t token) {

@@ -231,32 +231,6 @@ inline double exp_shifted(float* out, const float* in, std::size_t n, float m) {
     return sum;
 }
 
-// Σ exp(x_i − m) (double lanes, like exp_shifted, nothing stored) and the
-// number of x_i > t, in one pass: the raw probability and rank of a token.
-struct ExpSumCount {
-    double sum;
-    std::size_t above;
-};
-inline ExpSumCount exp_sum_count_above(const float* in, std::size_t n, float m, float t) {
-    V8d acc = {};   // lanes 0-3 and 4-7: the low and high halves of each 8-float group
-    V8i above = {};
-    const V8f mv = splat(m);
-    const V8f tv = splat(t);
-    std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        const V8f x = load8(in + i);
-        const V8f e = exp_nonpositive8(x - mv);
-        above -= x > tv;   // the mask is -1 where x > t
-        acc += __builtin_convertvector(e, V8d);   // one vcvtps2pd with AVX-512
-    }
-    ExpSumCount r{hsum(acc), 0};
-    for (std::size_t j = 0; j < kLanes; ++j) r.above += static_cast<std::size_t>(above[j]);
-    for (; i < n; ++i) {
-        r.sum += exp_nonpositive(in[i] - m);
-        r.above += in[i] > t ? 1 : 0;
-    }
-    return r;
-}
 
 // Bucket of each logit for top-p: out[i] = min((zmax - z[i]) * scale, last),
 // truncated to an integer. -inf (and a NaN from -inf * 0) land in `last`.
