@@ -44,11 +44,18 @@ std::string shown(std::string_view s) {
 // have is accepted: one object whose values are integers. A repeated key
 // needs no set here: it spells the same bytes twice, which the id and bytes
 // checks of load_tables() report.
+// What VocabReader found: the entries, or the first problem.
+struct VocabParse {
+    std::vector<std::pair<std::string, std::int64_t>> entries;
+    std::string error;               // invalid JSON (parsing stops there)
+    bool wrong_shape = false;        // the document is not one object of ids
+    std::string found = "nothing";   // the top-level value's type, for the shape error
+    std::string bad_key, bad_value;  // the entry whose value is not an integer
+};
+
 class VocabReader final : public nlohmann::json_sax<nlohmann::json> {
 public:
-    std::vector<std::pair<std::string, std::int64_t>> entries;
-    std::string error;        // set on the first problem; parsing stops there
-    std::string found = "nothing";   // the top-level value's type, for the shape error
+    VocabParse result;
 
     bool null() override { return not_an_id("null", "null"); }
     bool boolean(bool v) override { return not_an_id("boolean", v ? "true" : "false"); }
@@ -64,7 +71,7 @@ public:
     bool binary(binary_t&) override { return not_an_id("binary", "binary data"); }
     bool start_object(std::size_t) override {
         if (depth_++ == 0) {
-            found = "object";
+            result.found = "object";
             return true;
         }
         return not_an_id("object", "a JSON object");
@@ -83,7 +90,7 @@ public:
     }
     bool end_array() override { return true; }
     bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-        error = std::string("invalid JSON: ") + e.what();
+        result.error = std::string("invalid JSON: ") + e.what();
         return false;
     }
 
@@ -93,26 +100,22 @@ private:
 
     bool id(std::int64_t v) {
         if (depth_ != 1) return shape("number");
-        entries.emplace_back(std::move(key_), v);
+        result.entries.emplace_back(std::move(key_), v);
         return true;
     }
     // A value that is not an id: inside the object it is a bad entry, at the
     // top level the document has the wrong shape.
     bool not_an_id(const char* type, const std::string& shown_value) {
         if (depth_ == 0) return shape(type);
-        bad_value = shown_value;
-        bad_key = key_;
+        result.bad_value = shown_value;
+        result.bad_key = key_;
         return false;
     }
     bool shape(const std::string& what) {
-        found = what;
-        wrong_shape = true;
+        result.found = what;
+        result.wrong_shape = true;
         return false;
     }
-
-public:
-    bool wrong_shape = false;
-    std::string bad_key, bad_value;   // the entry whose value is not an integer
 };
 
 }  // namespace
@@ -133,21 +136,22 @@ std::shared_ptr<const Tokenizer::Tables> load_tables_from_text(std::string_view 
     // --- the vocabulary: {"token spelled with GPT-2 stand-ins": id, ...}
     VocabReader reader;
     const bool parsed = nlohmann::json::sax_parse(vocab_text, &reader);
-    if (!reader.error.empty()) {
-        throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}': {}", vocab_name, reader.error));
+    VocabParse& vocab = reader.result;
+    if (!vocab.error.empty()) {
+        throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}': {}", vocab_name, vocab.error));
     }
-    if (reader.wrong_shape || reader.entries.empty()) {
+    if (vocab.wrong_shape || vocab.entries.empty()) {
         throw Error(fmt::format("tokenizer vocabulary '{}': expected a non-empty JSON object of "
-                                "token -> id, found {}", vocab_name, reader.wrong_shape ? reader.found : "an empty object"));
+                                "token -> id, found {}", vocab_name, vocab.wrong_shape ? vocab.found : "an empty object"));
     }
-    if (!reader.bad_value.empty()) {
+    if (!vocab.bad_value.empty()) {
         throw Error(fmt::format("tokenizer vocabulary '{}': token {} has id {}, expected an integer", vocab_name,
-                                shown(reader.bad_key), reader.bad_value));
+                                shown(vocab.bad_key), vocab.bad_value));
     }
     if (!parsed) throw Error(fmt::format("malformed JSON in tokenizer vocabulary '{}'", vocab_name));
-    const std::size_t n_vocab = reader.entries.size();
+    const std::size_t n_vocab = vocab.entries.size();
     std::vector<std::optional<std::string>> by_id(n_vocab);
-    for (auto& [key, id] : reader.entries) {
+    for (auto& [key, id] : vocab.entries) {
         if (id < 0 || static_cast<std::uint64_t>(id) >= n_vocab) {
             throw Error(fmt::format("tokenizer vocabulary '{}': token {} has id {}, expected 0..{} "
                                     "(ids must be dense)", vocab_name, shown(key), id, n_vocab - 1));
@@ -164,7 +168,7 @@ std::shared_ptr<const Tokenizer::Tables> load_tables_from_text(std::string_view 
         }
         slot = std::move(bytes);
     }
-    reader.entries = {};
+    vocab.entries = {};
     std::size_t blob_size = 0;
     for (const auto& bytes : by_id) blob_size += bytes->size();
     tables->blob.reserve(blob_size + kDecodeCopyBytes);
