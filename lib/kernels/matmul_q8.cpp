@@ -135,9 +135,8 @@ GPT2_AVX2 inline __m256 block_sums(__m256i x, __m256i w) {
 
 // R rows of x × NN rows of w, each element over all blocks in order. Two
 // blocks (one 64-byte line of a weight row) per step, so that the two
-// accumulator sets are fixed registers (with b % 2 as an index they lived on
-// the stack: measured ~half of the decode step's time in loads and stores of
-// the accumulators on a Zen 3).
+// accumulator sets are fixed registers (with b % 2 as an index the compiler
+// kept them on the stack, a load and a store around every fma).
 template <int R, int NN>
 GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
     const int n_blocks = a.K / kQ8Block;
