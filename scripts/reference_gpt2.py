@@ -9,6 +9,12 @@ attention scaled by 1/sqrt(head_dim), GELU tanh approximation, final
 LayerNorm, logits through the tied wte) on the whole sequence at once, without
 a KV cache.
 
+A BF16 checkpoint computes its matrix products as bf16 × bf16 summed at
+full precision (as PyTorch autocast, llama.cpp and the engine do): the
+input of each of the four linear layers of a block is rounded to float32,
+then to bfloat16 (nearest, ties to even), before the product. The logits
+product with wte keeps full-precision activations (so does the engine).
+
     /usr/bin/python3 scripts/reference_gpt2.py --model DIR --ids 1,2,3 --out OUTDIR [--dtype float64]
 
 writes OUTDIR/logits.npy   float32 [T, V]      logits of every position
@@ -29,13 +35,14 @@ import torch
 
 
 def read_safetensors(path):
-    """Returns {name: numpy float32 array} for every tensor of the file."""
+    """Returns ({name: numpy float32 array}, {name: stored dtype}) for every tensor of the file."""
     with open(path, "rb") as f:
         blob = f.read()
     (header_len,) = struct.unpack("<Q", blob[:8])
     header = json.loads(blob[8:8 + header_len].decode("utf-8"))
     data = memoryview(blob)[8 + header_len:]
     tensors = {}
+    stored = {}
     for name, entry in header.items():
         if name == "__metadata__":
             continue
@@ -43,6 +50,7 @@ def read_safetensors(path):
         raw = data[begin:end]
         shape = entry["shape"]
         dtype = entry["dtype"]
+        stored[name] = dtype
         if dtype == "F32":
             a = np.frombuffer(raw, dtype="<f4")
         elif dtype == "F16":
@@ -54,19 +62,21 @@ def read_safetensors(path):
         else:
             raise SystemExit(f"{path}: tensor {name}: unsupported dtype {dtype}")
         tensors[name] = a.reshape(shape).copy()
-    return tensors
+    return tensors, stored
 
 
 def load_model(model_dir, dtype):
     with open(os.path.join(model_dir, "config.json")) as f:
         config = json.load(f)
-    raw = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    raw, stored = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     weights = {}
+    bf16 = False
     for name, array in raw.items():
         if name.startswith("transformer."):
             name = name[len("transformer."):]
         weights[name] = torch.from_numpy(array).to(dtype)
-    return config, weights
+        bf16 |= name == "wte.weight" and stored.get("transformer." + name, stored.get(name)) == "BF16"
+    return config, weights, bf16
 
 
 def layer_norm(x, weight, bias, eps):
@@ -80,7 +90,12 @@ def gelu_new(x):
     return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def forward(config, w, ids):
+def forward(config, w, ids, bf16_products=False):
+    def linear_input(x):
+        if not bf16_products:
+            return x
+        return x.to(torch.float32).to(torch.bfloat16).to(x.dtype)
+
     n_layer = config["n_layer"]
     n_head = config["n_head"]
     C = config["n_embd"]
@@ -95,7 +110,7 @@ def forward(config, w, ids):
     for l in range(n_layer):
         p = f"h.{l}."
         h = layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
-        qkv = h @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]       # [T, 3C]
+        qkv = linear_input(h) @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]       # [T, 3C]
         q, k, v = qkv.split(C, dim=-1)
         q = q.view(T, n_head, HS).transpose(0, 1)                              # [NH, T, HS]
         k = k.view(T, n_head, HS).transpose(0, 1)
@@ -104,10 +119,10 @@ def forward(config, w, ids):
         scores = scores.masked_fill(~mask, float("-inf"))
         att = torch.softmax(scores, dim=-1) @ v                                # [NH, T, HS]
         att = att.transpose(0, 1).reshape(T, C)
-        x = x + att @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        x = x + linear_input(att) @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
         h = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
-        h = gelu_new(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
-        x = x + h @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+        h = gelu_new(linear_input(h) @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
+        x = x + linear_input(h) @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
         hidden.append(x)
     x = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"], eps)
     hidden.append(x)
@@ -124,7 +139,7 @@ def main():
     args = parser.parse_args()
 
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
-    config, weights = load_model(args.model, dtype)
+    config, weights, bf16 = load_model(args.model, dtype)
     ids = [int(s) for s in args.ids.split(",") if s.strip()]
     if not ids:
         raise SystemExit("--ids: no token ids")
@@ -133,7 +148,7 @@ def main():
     if min(ids) < 0 or max(ids) >= config["vocab_size"]:
         raise SystemExit("--ids: token id outside the vocabulary")
     with torch.no_grad():
-        logits, hidden = forward(config, weights, ids)
+        logits, hidden = forward(config, weights, ids, bf16_products=bf16)
     os.makedirs(args.out, exist_ok=True)
     np.save(os.path.join(args.out, "logits.npy"), logits.numpy().astype(np.float32))
     np.save(os.path.join(args.out, "hidden.npy"), hidden.numpy().astype(np.float32))

@@ -2,7 +2,11 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <gtest/gtest.h>
 
@@ -128,6 +132,45 @@ TEST(BF16, ToFloat) {
         ASSERT_EQ(f32_to_bf16(bf16_to_f32(static_cast<std::uint16_t>(h))), h);
     }
 }
+
+// The activation rounding of BF16 products (kernels/matmul_half.hpp): as
+// f32_to_bf16 for normal values, subnormals flushed to signed zero first.
+TEST(BF16, ActivationRoundingFlushesSubnormals) {
+    for (std::uint32_t b : {0x3f808000u, 0x3f818000u, 0xbf807fffu, 0x7f7fffffu, 0x00800000u, 0x7f800000u}) {
+        const float v = bits_to_float(b);
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(round_to_bf16_flush_subnormals(v)),
+                  static_cast<std::uint32_t>(f32_to_bf16(v)) << 16)
+            << std::hex << b;
+    }
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(round_to_bf16_flush_subnormals(bits_to_float(0x007fffffu))), 0u);
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(round_to_bf16_flush_subnormals(bits_to_float(0x80018000u))), 0x80000000u);
+    EXPECT_TRUE(std::isnan(round_to_bf16_flush_subnormals(bits_to_float(0x7f800001u))));
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx512f,avx512bf16,avx512vl"))) void hardware_round(const float* in, std::uint16_t* out) {
+    const __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(in));
+    std::memcpy(out, &h, 32);
+}
+
+// Against the instruction itself (vcvtneps2bf16) where the CPU has it, over
+// every 16th float bit pattern: the scalar rounding is what the vdpbf16ps
+// prefill kernel's bits assume.
+TEST(BF16, ActivationRoundingEqualsVcvtneps2bf16) {
+    if (!__builtin_cpu_supports("avx512bf16")) GTEST_SKIP() << "no AVX512_BF16 on this CPU";
+    float in[16];
+    std::uint16_t hw[16];
+    for (std::uint64_t base = 0; base < (std::uint64_t{1} << 32); base += 16 * 16) {
+        for (int i = 0; i < 16; ++i) in[i] = bits_to_float(static_cast<std::uint32_t>(base + 16 * i + (i & 15)));
+        hardware_round(in, hw);
+        for (int i = 0; i < 16; ++i) {
+            const std::uint32_t sw = std::bit_cast<std::uint32_t>(round_to_bf16_flush_subnormals(in[i]));
+            if (std::isnan(in[i])) ASSERT_TRUE((hw[i] & 0x7f80) == 0x7f80 && (hw[i] & 0x7f) != 0);
+            else ASSERT_EQ(sw, static_cast<std::uint32_t>(hw[i]) << 16) << std::hex << std::bit_cast<std::uint32_t>(in[i]);
+        }
+    }
+}
+#endif
 
 TEST(Bulk, MatchesScalar) {
     const float src[] = {0.1f, -3.5f, 1e-6f, 70000.0f, 0.0f};

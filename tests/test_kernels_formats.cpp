@@ -13,6 +13,7 @@
 
 #include "kernels/cpu.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/matmul_bf16_pairs.hpp"
 #include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
 #include "kernels/reference.hpp"
@@ -90,28 +91,40 @@ TEST(KernelFormats, WidenHalfIsExact) {
     }
 }
 
-// 16-bit matmul: bit-identical to the F32 kernel on the widened matrix at the
-// same level, and (the per-element fma sequence does not depend on the
-// width) to the F32 kernel at any level; near the twin.
+// BF16 weights multiply bf16-rounded activations (matmul_half.hpp).
+std::vector<float> rounded_to_bf16(const std::vector<float>& v) {
+    std::vector<float> out(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = numeric::round_to_bf16_flush_subnormals(v[i]);
+    return out;
+}
+
+// 16-bit matmul: bit-identical to the F32 kernel on the widened matrix (and,
+// for BF16, the bf16-rounded x) at the same level, and (the per-element fma
+// sequence does not depend on the width) to the F32 kernel at any level;
+// near the twin. With AVX512_BF16, T > 16 at the AVX-512 level takes the
+// vdpbf16ps kernel: C_in 301 ends in an unpaired row after a full k-block,
+// C_out 257 and 300 leave 16-column vectors and a scalar tail after the
+// 64-column panels.
 TEST(KernelFormats, MatmulHalfEqualsWidenedF32AndNaive) {
     ThreadPool pool(2, 0);   // split every job, whatever its size
     for (Half h : {Half::kF16, Half::kBF16}) {
         for (int T : {1, 2, 7, 13, 16, 17, 29}) {   // the sweep and the packed panels
-            for (int C_in : {1, 17, 300}) {
+            for (int C_in : {1, 17, 300, 301}) {
                 for (int C_out : {1, 15, 33, 257, 300}) {
                     const auto x = random_vector(static_cast<std::size_t>(T) * C_in, 1);
+                    const auto x_eff = h == Half::kBF16 ? rounded_to_bf16(x) : x;
                     const auto w16 = to_half(random_vector(static_cast<std::size_t>(C_in) * C_out, 2, 0.1f), h);
                     const auto w32 = widened(w16, h);
                     const auto b = random_vector(static_cast<std::size_t>(C_out), 3);
                     std::vector<float> f32(static_cast<std::size_t>(T) * C_out), naive(f32.size());
-                    matmul(f32.data(), x.data(), w32.data(), b.data(), T, C_in, C_out, pool);
+                    matmul(f32.data(), x_eff.data(), w32.data(), b.data(), T, C_in, C_out, pool);
                     reference::matmul_half(naive.data(), x.data(), w16.data(), h == Half::kBF16, b.data(), T, C_in,
                                            C_out);
                     for (cpu::Isa isa : isas()) {
                         IsaScope scope(isa);
                         std::vector<float> got(f32.size()), f32_here(f32.size());
                         matmul_half(got.data(), x.data(), w16.data(), h, b.data(), T, C_in, C_out, pool);
-                        matmul(f32_here.data(), x.data(), w32.data(), b.data(), T, C_in, C_out, pool);
+                        matmul(f32_here.data(), x_eff.data(), w32.data(), b.data(), T, C_in, C_out, pool);
                         ASSERT_EQ(got, f32_here) << cpu::isa_name(isa) << " T=" << T << " C_in=" << C_in
                                                  << " C_out=" << C_out;
                         ASSERT_EQ(f32_here, f32) << cpu::isa_name(isa);
@@ -120,6 +133,30 @@ TEST(KernelFormats, MatmulHalfEqualsWidenedF32AndNaive) {
                     }
                 }
             }
+        }
+    }
+}
+
+// The vdpbf16ps kernel called directly (matmul_half may route around it):
+// the bits of the F32 fma chain on bf16-rounded x and widened w, for a
+// GPT-2 shape (two k-blocks of 256 rows), odd C_in and a partial last
+// k-block. Skipped where the CPU has no AVX512_BF16.
+TEST(KernelFormats, Bf16PairsKernelEqualsTheFmaChain) {
+    if (!bf16_pairs::available()) GTEST_SKIP() << "no AVX512_BF16 on this CPU";
+    ThreadPool one(1);
+    for (int C_in : {768, 301, 2, 1}) {
+        const int T = 23, C_out = 208;   // 3 panels of 64 + one 16-column vector
+        const auto x = rounded_to_bf16(random_vector(static_cast<std::size_t>(T) * C_in, 7));
+        const auto w16 = to_half(random_vector(static_cast<std::size_t>(C_in) * C_out, 8, 0.1f), Half::kBF16);
+        const auto w32 = widened(w16, Half::kBF16);
+        const auto b = random_vector(static_cast<std::size_t>(C_out), 9);
+        std::vector<std::uint32_t> pairs(static_cast<std::size_t>(T) * bf16_pairs::pairs(C_in));
+        bf16_pairs::pack_rows(pairs.data(), x.data(), T, C_in);
+        for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
+            std::vector<float> got(static_cast<std::size_t>(T) * C_out, -1.0f), want(got.size());
+            bf16_pairs::columns({got.data(), x.data(), pairs.data(), w16.data(), bias, T, C_in, C_out}, 0, C_out);
+            matmul(want.data(), x.data(), w32.data(), bias, T, C_in, C_out, one);
+            ASSERT_EQ(got, want) << "C_in=" << C_in << (bias ? " bias" : " no bias");
         }
     }
 }

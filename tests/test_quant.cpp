@@ -1,5 +1,6 @@
-// Weight formats end to end: `convert` to bf16/f16 gives logits equal to the
-// widened-F32 model's (the native 16-bit kernels are exact), q8 logits stay
+// Weight formats end to end: `convert` to f16 gives logits equal to the
+// widened-F32 model's (the native 16-bit kernels are exact), bf16 (bf16 ×
+// bf16 products) and q8 logits stay
 // within the documented tolerance of F32 (docs/benchmarks.md, "Weight
 // formats and kernels"), the loader validates q8 tensors, and `gpt2 convert`
 // works as a user runs it.
@@ -38,6 +39,11 @@ using gpt2::WeightFormat;
 constexpr double kQ8MaxMeanKl = 1e-5;
 constexpr double kQ8MaxRelLogitError = 0.015;
 constexpr double kQ8MinTop1Agreement = 0.95;
+// The same measures for BF16 against its exact F32 widening (the error of
+// rounding the activations to bf16; docs/formats.md).
+constexpr double kBf16MaxMeanKl = 1e-6;
+constexpr double kBf16MaxRelLogitError = 0.005;
+constexpr double kBf16MinTop1Agreement = 0.95;
 
 class Quant : public ::testing::Test {
 protected:
@@ -70,29 +76,27 @@ protected:
 };
 fs::path* Quant::dir_ = nullptr;
 
-TEST_F(Quant, SixteenBitNativeKernelsEqualTheWidenedF32Model) {
+TEST_F(Quant, F16NativeKernelsEqualTheWidenedF32Model) {
     const int V = 50257;
     const auto tokens = ids(40);
-    for (WeightFormat f : {WeightFormat::kBF16, WeightFormat::kF16}) {
-        const fs::path half = *dir_ / (std::string("half-") + gpt2::weight_format_name(f));
-        const fs::path wide = *dir_ / (std::string("wide-") + gpt2::weight_format_name(f));
-        gpt2::convert_model(*dir_ / "f32", half, f);
-        gpt2::convert_model(half, wide, WeightFormat::kF32);   // widening is exact
-        EXPECT_EQ(Model::load(half).dtype(), f == WeightFormat::kBF16 ? DType::kBF16 : DType::kF16);
-        EXPECT_EQ(Model::load(wide).dtype(), DType::kF32);
-        // The stated bound: identical bits at every instruction-set level
-        // (the 16-bit and F32 kernels both dispatch on cpu::active(), so the
-        // logits' dot products reduce in the same order at each level).
-        for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512}) {
-            if (static_cast<int>(isa) > static_cast<int>(cpu::detected())) continue;
-            const cpu::Isa saved = cpu::set_active(isa);
-            const auto a = logits(half, tokens), b = logits(wide, tokens);
-            ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
-            EXPECT_EQ(a, b) << gpt2::weight_format_name(f) << " at " << cpu::isa_name(isa);
-            // And thread counts do not matter.
-            EXPECT_EQ(logits(half, tokens, 1), a) << cpu::isa_name(isa);
-            cpu::set_active(saved);
-        }
+    const fs::path half = *dir_ / "half-f16";
+    const fs::path wide = *dir_ / "wide-f16";
+    gpt2::convert_model(*dir_ / "f32", half, WeightFormat::kF16);
+    gpt2::convert_model(half, wide, WeightFormat::kF32);   // widening is exact
+    EXPECT_EQ(Model::load(half).dtype(), DType::kF16);
+    EXPECT_EQ(Model::load(wide).dtype(), DType::kF32);
+    // The stated bound: identical bits at every instruction-set level
+    // (the 16-bit and F32 kernels both dispatch on cpu::active(), so the
+    // logits' dot products reduce in the same order at each level).
+    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu::detected())) continue;
+        const cpu::Isa saved = cpu::set_active(isa);
+        const auto a = logits(half, tokens), b = logits(wide, tokens);
+        ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
+        EXPECT_EQ(a, b) << "F16 at " << cpu::isa_name(isa);
+        // And thread counts do not matter.
+        EXPECT_EQ(logits(half, tokens, 1), a) << cpu::isa_name(isa);
+        cpu::set_active(saved);
     }
 }
 
@@ -126,6 +130,45 @@ Agreement compare(const std::vector<float>& ref, const std::vector<float>& got, 
     r.top1 /= static_cast<double>(rows);
     r.mean_kl /= static_cast<double>(rows);
     return r;
+}
+
+// BF16 checkpoints multiply bf16-rounded activations by the weights
+// (kernels/matmul_half.hpp), so they are not bit-equal to their F32
+// widening: they stay within the documented tolerance of it (measured on
+// this model: see docs/formats.md), and keep the contracts that matter for
+// trust: the bits do not depend on the thread count, nor on whether the
+// positions were evaluated as one prefill (the AVX512_BF16 vdpbf16ps kernel
+// where the CPU has it) or one decode step at a time (the fma sweep).
+TEST_F(Quant, Bf16LogitsStayWithinTheDocumentedToleranceOfTheirWidening) {
+    const int V = 50257;
+    const auto tokens = ids(40);
+    const fs::path half = *dir_ / "half-bf16";
+    const fs::path wide = *dir_ / "wide-bf16";
+    gpt2::convert_model(*dir_ / "f32", half, WeightFormat::kBF16);
+    gpt2::convert_model(half, wide, WeightFormat::kF32);
+    EXPECT_EQ(Model::load(half).dtype(), DType::kBF16);
+    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu::detected())) continue;
+        const cpu::Isa saved = cpu::set_active(isa);
+        const auto a = logits(half, tokens), b = logits(wide, tokens);
+        ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
+        const Agreement g = compare(b, a, V);
+        std::printf("bf16 vs its f32 widening (tiny, 3 layers, %zu positions, %s): top-1 %.3f, mean KL %.3g, "
+                    "max |dlogit|/spread %.3g\n",
+                    tokens.size(), cpu::isa_name(isa), g.top1, g.mean_kl, g.max_rel);
+        EXPECT_LE(g.mean_kl, kBf16MaxMeanKl) << cpu::isa_name(isa);
+        EXPECT_LE(g.max_rel, kBf16MaxRelLogitError) << cpu::isa_name(isa);
+        EXPECT_GE(g.top1, kBf16MinTop1Agreement) << cpu::isa_name(isa);
+        EXPECT_EQ(logits(half, tokens, 1), a) << cpu::isa_name(isa);
+        const Model m = Model::load(half);
+        gpt2::Session s(m, {.max_tokens = 0, .n_threads = 2});
+        for (std::size_t t = 0; t < tokens.size(); ++t) {
+            const auto row = s.eval(std::span<const std::int32_t>(&tokens[t], 1));
+            ASSERT_TRUE(std::equal(row.begin(), row.end(), a.begin() + static_cast<std::ptrdiff_t>(t * V)))
+                << cpu::isa_name(isa) << " position " << t;
+        }
+        cpu::set_active(saved);
+    }
 }
 
 TEST_F(Quant, Q8LogitsStayWithinTheDocumentedToleranceOfF32) {

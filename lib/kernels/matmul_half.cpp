@@ -3,8 +3,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include <vector>
+
 #include "kernels/cpu.hpp"
 #include "kernels/f32_kernels.hpp"
+#include "kernels/matmul_bf16_pairs.hpp"
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
@@ -184,10 +187,42 @@ KernelSet<H> kernels_for(cpu::Isa isa) {
     }
 }
 
+// BF16 prefill with AVX512_BF16: vdpbf16ps on the 16-column vectors, the
+// last (C_out mod 16) columns by the AVX-512 kernel (same bits).
+void bf16_pairs_prefill(const HalfArgs& a, const std::uint32_t* x_pairs, ThreadPool& pool) {
+    const bf16_pairs::PairProduct p{a.out, a.x, x_pairs, a.w, a.bias, a.T, a.C_in, a.C_out};
+    const std::int64_t work = std::int64_t{a.T} * a.C_in * a.C_out;
+    pool.parallel_for(a.C_out, 64, work, [&](std::int64_t j0, std::int64_t j1, int) {
+        const int jv = static_cast<int>(j0 + (j1 - j0) / 16 * 16);
+        bf16_pairs::columns(p, static_cast<int>(j0), jv);
+#if defined(__x86_64__)
+        if (jv < j1) avx512_isa::columns_prefill<Half::kBF16>(a, jv, static_cast<int>(j1));
+#endif
+    });
+}
+
+// x rounded to bf16 (matmul_half.hpp: BF16 weights multiply bf16 × bf16),
+// in a buffer of the calling thread, grown as needed and never shrunk.
+const float* rounded_to_bf16(const float* x, std::int64_t n) {
+    thread_local std::vector<float> buf;
+    if (buf.size() < static_cast<std::size_t>(n)) buf.resize(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = numeric::round_to_bf16_flush_subnormals(x[i]);
+    return buf.data();
+}
+
 template <Half H>
 void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
     const KernelSet<H> k = kernels_for<H>(cpu::active());
     const bool sweep = a.T <= f32::kSweepMaxRows;
+    if constexpr (H == Half::kBF16) {
+        if (!sweep && bf16_pairs::available()) {
+            thread_local std::vector<std::uint32_t> x_pairs;
+            const std::size_t need = static_cast<std::size_t>(a.T) * static_cast<std::size_t>(bf16_pairs::pairs(a.C_in));
+            if (x_pairs.size() < need) x_pairs.resize(need);
+            bf16_pairs::pack_rows(x_pairs.data(), a.x, a.T, a.C_in);
+            return bf16_pairs_prefill(a, x_pairs.data(), pool);
+        }
+    }
     const ColumnsFn fn = sweep ? k.sweep : k.prefill;
     // Partition boundaries only affect speed: each element's operation
     // sequence does not depend on the tile it falls in.
@@ -211,9 +246,13 @@ void dot_impl(const HalfDotArgs& a, ThreadPool& pool) {
 
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
                  int C_out, ThreadPool& pool) {
-    const HalfArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out)};
-    if (h == Half::kBF16) matmul_impl<Half::kBF16>(a, pool);
-    else matmul_impl<Half::kF16>(a, pool);
+    HalfArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out)};
+    if (h == Half::kBF16) {
+        a.x = rounded_to_bf16(x, std::int64_t{T} * C_in);
+        matmul_impl<Half::kBF16>(a, pool);
+    } else {
+        matmul_impl<Half::kF16>(a, pool);
+    }
 }
 
 void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, Half h, int T, int C, int N,

@@ -7,13 +7,21 @@
 // Exactness contract: widening is exact, and every output element follows
 // the same operation sequence as the F32 kernel on the widened matrix:
 // - matmul_half: acc = bias[j] (or 0); for i: acc = fma(x[t,i], w[i,j], acc),
-//   whatever T, thread count or instruction set. So a 16-bit checkpoint gives
-//   bit for bit the logits its F32 widening would give.
+//   whatever T, thread count or instruction set. With BF16 weights x is
+//   first rounded to bf16 (numeric::round_to_bf16_flush_subnormals), so the
+//   products are bf16 × bf16 (exact in F32) summed in F32, as a BF16 model
+//   runs in PyTorch or llama.cpp: that lets prefill use AVX512_BF16's
+//   vdpbf16ps, with twice the multiply-adds of an F32 fma per instruction,
+//   and still give the bits of the fma chain (kernels/matmul_bf16_pairs.hpp)
+//   on every path, so prefill, decode and batches agree. An F16 checkpoint
+//   gives bit for bit the products of its F32 widening; a BF16 one those of
+//   its F32 widening applied to bf16-rounded activations.
 // - matmul_transposed_half: the simd::dot order of the active instruction
 //   set's width (16 lanes AVX-512, 8 AVX2, 1 scalar) and its fixed reduction
 //   tree, so it equals matmul_transposed at the same level.
 // Work is split over output columns in the pool (never a reduction).
-// Instruction set: kernels::cpu::active() (AVX-512, AVX2+F16C, scalar).
+// Instruction set: kernels::cpu::active() (AVX-512, AVX2+F16C, scalar), and
+// AVX512_BF16 for BF16 prefill where the CPU has it.
 #include <cstdint>
 
 namespace gpt2 {

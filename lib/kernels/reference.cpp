@@ -106,9 +106,12 @@ void matmul_half(float* out, const float* x, const std::uint16_t* w, bool bf16, 
     for (int t = 0; t < T; ++t) {
         for (int j = 0; j < C_out; ++j) {
             double acc = bias ? bias[j] : 0.0;
-            for (int i = 0; i < C_in; ++i)
-                acc += static_cast<double>(x[static_cast<std::int64_t>(t) * C_in + i]) *
+            for (int i = 0; i < C_in; ++i) {
+                // BF16 weights multiply bf16 × bf16 (kernels/matmul_half.hpp).
+                const float xi = x[static_cast<std::int64_t>(t) * C_in + i];
+                acc += static_cast<double>(bf16 ? numeric::round_to_bf16_flush_subnormals(xi) : xi) *
                        widen(w[static_cast<std::int64_t>(i) * C_out + j], bf16);
+            }
             out[static_cast<std::int64_t>(t) * C_out + j] = static_cast<float>(acc);
         }
     }
