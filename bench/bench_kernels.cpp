@@ -17,6 +17,7 @@
 #include "kernels/matmul.hpp"
 #include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
+#include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
 namespace {
@@ -221,6 +222,30 @@ void BM_MatmulHalfBatch(benchmark::State& state) {
                                                        benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// Prefill products with 16-bit weights (GPT-2 124M's MLP shapes): BF16 takes
+// the vdpbf16ps kernel where the CPU has AVX512_BF16, F16 the F16C-widening
+// packed panels. GFLOP/s against the CPU's peak (docs/benchmarks.md).
+void BM_MatmulHalf(benchmark::State& state) {
+    const int T = static_cast<int>(state.range(0));
+    const int C_in = static_cast<int>(state.range(1)), C_out = static_cast<int>(state.range(2));
+    const auto h = state.range(3) == 0 ? gpt2::kernels::Half::kBF16 : gpt2::kernels::Half::kF16;
+    gpt2::ThreadPool pool(static_cast<int>(state.range(4)));
+    const std::size_t n = static_cast<std::size_t>(C_in) * C_out;
+    std::vector<std::uint16_t> w(n);
+    const auto wf = random_vector(n);
+    for (std::size_t i = 0; i < n; ++i)
+        w[i] = h == gpt2::kernels::Half::kBF16 ? gpt2::numeric::f32_to_bf16(0.02f * wf[i]) : gpt2::numeric::f32_to_f16(0.02f * wf[i]);
+    const auto x = random_vector(static_cast<std::size_t>(T) * C_in);
+    const auto b = random_vector(static_cast<std::size_t>(C_out));
+    std::vector<float> out(static_cast<std::size_t>(T) * C_out);
+    for (auto _ : state) {
+        gpt2::kernels::matmul_half(out.data(), x.data(), w.data(), h, b.data(), T, C_in, C_out, pool);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * static_cast<double>(n) / 1e9,
+                                                       benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Causal attention of T new queries over a cache of pos0 + T rows (12 heads of 64).
 void BM_Attention(benchmark::State& state) {
     const int T = static_cast<int>(state.range(0)), pos0 = static_cast<int>(state.range(1));
@@ -252,5 +277,8 @@ BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
     ->ArgsProduct({{9, 16, 128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MatmulHalfBatch)->ArgNames({"C_in", "C_out", "threads"})
     ->Args({192, 576, 1})->Args({768, 192, 1})->Args({192, 576, 2})->Args({768, 192, 2})->UseRealTime();
+BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"})
+    ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})->Args({512, 3072, 768, 0, 1})
+    ->Args({512, 3072, 768, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();

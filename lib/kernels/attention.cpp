@@ -13,6 +13,12 @@
 // the tasks and owns the score scratch.
 namespace gpt2::kernels {
 
+namespace {
+// From this many new queries on (prefill), attention goes head by head in
+// blocks of queries (see below); decode and small batches go query by query.
+constexpr int kBlockedMinQueries = 16;
+}  // namespace
+
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
                int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool) {
     const auto attend = f32::active().attend;
@@ -29,6 +35,31 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
     // a short context stays on the caller (ThreadPool::kMinChunkWork).
     const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
     const std::int64_t work = positions * NH * (2 * HS + 16);
+    if (T >= kBlockedMinQueries) {
+        // Prefill: tasks are (head, block of query_block queries), head by
+        // head, so that a head's keys and values (2 · positions · HS floats,
+        // 256 KB at 512 positions) stay in L2 while its queries pass, each
+        // row read serving a block of queries at once (attend_queries).
+        // Query by query, every query swept all heads' rows out of L3:
+        // measured in docs/benchmarks.md (bench_kernels BM_Attention, T = 512).
+        const auto attend_queries = f32::active().attend_queries;
+        const int QB = f32::active().query_block;
+        const std::int64_t n_blocks = (T + QB - 1) / QB;
+        pool.parallel_for(NH * n_blocks, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
+            thread_local std::vector<float> scores;   // [queries of the block, positions], reused
+            for (std::int64_t task = begin; task < end; ++task) {
+                const int h = static_cast<int>(task / n_blocks);
+                const std::int64_t i = task % n_blocks;
+                const std::int64_t b = (i % 2 == 0) ? i / 2 : n_blocks - 1 - i / 2;   // balanced, as below
+                const int t0 = static_cast<int>(b * QB);
+                const int R = std::min(QB, T - t0);
+                const std::size_t need = static_cast<std::size_t>(R) * static_cast<std::size_t>(pos0 + t0 + R);
+                if (scores.size() < need) scores.resize(need);
+                attend_queries(a, t0, R, h, scores.data());
+            }
+        });
+        return;
+    }
     pool.parallel_for(n_tasks, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
         thread_local std::vector<float> scores;   // [heads in the run, positions], reused
         std::int64_t task = begin;

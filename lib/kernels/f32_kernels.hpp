@@ -99,6 +99,10 @@ struct Kernels {
     void (*dot_columns)(const DotArgs& a, int n0, int n1);
     // Query t, heads [h0, h1); scores: scratch of (pos0 + t + 1)·(h1 - h0) floats.
     void (*attend)(const AttentionArgs& a, int t, int h0, int h1, float* scores);
+    // Queries [t0, t0 + R), R ≤ query_block, head h, the same bits per query
+    // as attend(); scores: scratch of R · (pos0 + t0 + R) floats.
+    void (*attend_queries)(const AttentionArgs& a, int t0, int R, int h, float* scores);
+    int query_block;
     void (*layer_norm)(float* out, const float* x, const float* weight, const float* bias, int T, int C, float eps);
     void (*softmax)(float* out, const float* x, int n);
     void (*gelu)(float* out, const float* x, std::int64_t n);
