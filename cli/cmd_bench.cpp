@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,14 +26,16 @@ struct BenchOptions {
     std::string threads = "1,2";
     std::string prompt_tokens = "128,512";
     std::string gen_tokens = "128";
+    std::string depth = "0";
     int reps = 5;
     std::uint64_t seed = kDefaultSeed;
 };
 
 struct Row {
-    std::string test;   // "pp128", "tg128"
+    std::string test;   // "pp128", "tg128", "tg128@d512"
     int threads;
     int tokens;
+    int depth;          // tg: positions already in the cache when timing starts
     std::vector<double> tokens_per_s;   // one per repetition
 };
 
@@ -52,19 +55,23 @@ double time_pp(const Model& model, const std::vector<std::int32_t>& ids, int thr
     return static_cast<double>(ids.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// tg: `n` single-token eval() calls from an empty session (the decode path;
-// no sampling, as llama-bench's tg).
-double time_tg(const Model& model, const std::vector<std::int32_t>& ids, int threads) {
+// tg: `n` single-token eval() calls (the decode path; no sampling, as
+// llama-bench's tg) after an untimed prefill of the first `depth` ids, so
+// that each step attends over depth + i cached positions.
+double time_tg(const Model& model, const std::vector<std::int32_t>& ids, int depth, int threads) {
     Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads});
+    if (depth > 0) s.eval(std::span<const std::int32_t>(ids.data(), static_cast<std::size_t>(depth)));
     const auto t0 = Clock::now();
-    for (std::int32_t id : ids) s.eval({&id, 1});
-    return static_cast<double>(ids.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
+    for (std::size_t i = static_cast<std::size_t>(depth); i < ids.size(); ++i) s.eval({&ids[i], 1});
+    return static_cast<double>(ids.size() - static_cast<std::size_t>(depth)) /
+           std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 void run_bench(const BenchOptions& o) {
     const std::vector<int> threads = parse_int_list(o.threads, "--threads");
     const std::vector<int> pp = parse_int_list(o.prompt_tokens, "--prompt-tokens");
     const std::vector<int> tg = parse_int_list(o.gen_tokens, "--gen-tokens");
+    const std::vector<int> depths = parse_int_list(o.depth, "--depth", 0);
     if (o.reps < 1 || o.reps > 1000) usage_error(fmt::format("--reps {} is out of range: allowed [1, 1000]", o.reps));
     ModelOptions mo = o.model;
     const LoadedModel loaded = load_model(mo);
@@ -81,22 +88,30 @@ void run_bench(const BenchOptions& o) {
     };
 
     // The tests that fit in the context (each skipped one is reported once).
-    std::vector<std::pair<std::string, int>> tests;
-    auto keep = [&](const char* kind, int n) {
-        if (n > n_ctx) std::fprintf(stderr, "gpt2: skipping %s%d: the model's context is %d tokens\n", kind, n, n_ctx);
-        else tests.emplace_back(kind, n);
+    struct Test {
+        std::string name;
+        bool prefill;
+        int n, depth;
     };
-    for (int n : pp) keep("pp", n);
-    for (int n : tg) keep("tg", n);
+    std::vector<Test> tests;
+    auto keep = [&](const char* kind, int n, int depth) {
+        const std::string name = depth > 0 ? fmt::format("{}{}@d{}", kind, n, depth) : fmt::format("{}{}", kind, n);
+        if (n + depth > n_ctx)
+            std::fprintf(stderr, "gpt2: skipping %s: the model's context is %d tokens\n", name.c_str(), n_ctx);
+        else tests.push_back({name, kind[0] == 'p', n, depth});
+    };
+    for (int n : pp) keep("pp", n, 0);
+    for (int d : depths)
+        for (int n : tg) keep("tg", n, d);
 
     std::vector<Row> rows;
     for (int t : threads) {
-        for (const auto& [kind, n] : tests) {
-            const std::vector<std::int32_t> ids = random_ids(n);
-            Row row{fmt::format("{}{}", kind, n), t, n, {}};
-            const auto time = kind == "pp" ? time_pp : time_tg;
-            time(model, ids, t);   // warm-up: page in weights, grow buffers
-            for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back(time(model, ids, t));
+        for (const Test& test : tests) {
+            const std::vector<std::int32_t> ids = random_ids(test.n + test.depth);
+            Row row{test.name, t, test.n, test.depth, {}};
+            const auto time = [&] { return test.prefill ? time_pp(model, ids, t) : time_tg(model, ids, test.depth, t); };
+            time();   // warm-up: page in weights, grow buffers
+            for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back(time());
             rows.push_back(std::move(row));
         }
     }
@@ -116,6 +131,7 @@ void run_bench(const BenchOptions& o) {
                             {"test", r.test},
                             {"threads", r.threads},
                             {"n_tokens", r.tokens},
+                            {"depth", r.depth},
                             {"reps", r.tokens_per_s.size()},
                             {"tokens_per_s", {{"median", median(r.tokens_per_s)},
                                               {"min", *std::min_element(r.tokens_per_s.begin(), r.tokens_per_s.end())},
@@ -138,7 +154,7 @@ void run_bench(const BenchOptions& o) {
     }
     std::fputs(table.render().c_str(), stdout);
     std::fprintf(stdout, "%d repetitions each after one warm-up; pp = one prefill eval of N random tokens, tg = N "
-                         "single-token evals (no sampling)\n", o.reps);
+                         "single-token evals (no sampling), @dD = after an untimed prefill of D tokens\n", o.reps);
 }
 
 }  // namespace
@@ -154,12 +170,17 @@ void add_bench_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--gen-tokens", o->gen_tokens, "Generated lengths (tg tests), comma-separated")
         ->capture_default_str();
+    cmd->add_option("--depth", o->depth,
+                    "Context already in the cache before each tg test (untimed prefill), comma-separated: tg128@d512 "
+                    "decodes 128 tokens over 512-639 cached positions")
+        ->capture_default_str();
     cmd->add_option("--reps", o->reps, "Repetitions per test")->capture_default_str();
     cmd->add_option("-s,--seed", o->seed, "Seed of the random prompt ids")->capture_default_str();
     cmd->footer(
         "Examples:\n"
         "  gpt2 bench\n"
-        "  gpt2 bench --model models/kjv-small --threads 1,2 --prompt-tokens 64,256 --gen-tokens 64 --reps 3 --json\n");
+        "  gpt2 bench --model models/kjv-small --threads 1,2 --prompt-tokens 64,256 --gen-tokens 64 --reps 3 --json\n"
+        "  gpt2 bench --model models/gpt2 --prompt-tokens 512 --gen-tokens 128 --depth 0,512,872\n");
     cmd->callback([o] { run_bench(*o); });
 }
 

@@ -321,16 +321,19 @@ std::vector<std::int32_t> encode_prompt(const LoadedModel& loaded, const std::st
     return ids;
 }
 
-std::vector<int> parse_int_list(const std::string& text, std::string_view option) {
+std::vector<int> parse_int_list(const std::string& text, std::string_view option, int min_value) {
     std::vector<int> out;
     std::stringstream ss(text);
     std::string item;
     while (std::getline(ss, item, ',')) {
         char* end = nullptr;
         const long v = std::strtol(item.c_str(), &end, 10);
-        if (item.empty() || end != item.c_str() + item.size() || v <= 0 || v > 1000000) {
-            usage_error(fmt::format("{} \"{}\": expected a comma-separated list of positive integers, e.g. 1,2",
-                                    option, text));
+        if (item.empty() || end != item.c_str() + item.size() || v < min_value || v > 1000000) {
+            usage_error(min_value == 1
+                            ? fmt::format("{} \"{}\": expected a comma-separated list of positive integers, e.g. 1,2",
+                                          option, text)
+                            : fmt::format("{} \"{}\": expected a comma-separated list of integers >= {}, e.g. {},{}",
+                                          option, text, min_value, min_value, min_value + 512));
         }
         out.push_back(static_cast<int>(v));
     }

@@ -81,7 +81,7 @@ std::string read_prompt(const std::optional<std::string>& prompt, const std::opt
 // than the model's context (naming both lengths).
 std::vector<std::int32_t> encode_prompt(const LoadedModel& loaded, const std::string& text);
 
-// Parses "1,2,4" into positive integers (usage error naming `option`).
-std::vector<int> parse_int_list(const std::string& text, std::string_view option);
+// Parses "1,2,4" into integers >= min_value (usage error naming `option`).
+std::vector<int> parse_int_list(const std::string& text, std::string_view option, int min_value = 1);
 
 }  // namespace gpt2::cli

@@ -44,5 +44,27 @@ TEST(CliBench, TableAndSkippedLongTests) {
     EXPECT_NE(r.err.find("skipping pp512: the model's context is 128 tokens"), std::string::npos) << r.err;
 }
 
+// --depth: tg tests after an untimed prefill, named llama-bench style, and
+// skipped when depth + n does not fit in the context (tiny: 128 tokens).
+TEST(CliBench, DepthRunsDecodeAfterACachedContext) {
+    const auto r = run_cli("bench --threads 1 --prompt-tokens 8 --gen-tokens 8 --depth 0,100,121 --reps 1 --json" +
+                           model_arg());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 3u);   // pp8, tg8, tg8@d100; tg8@d121 needs 129 positions
+    EXPECT_EQ(j[0]["test"], "pp8");
+    EXPECT_EQ(j[1]["test"], "tg8");
+    EXPECT_EQ(j[1]["depth"], 0);
+    EXPECT_EQ(j[2]["test"], "tg8@d100");
+    EXPECT_EQ(j[2]["depth"], 100);
+    EXPECT_EQ(j[2]["n_tokens"], 8);
+    EXPECT_GT(j[2]["tokens_per_s"]["median"].get<double>(), 0.0);
+    EXPECT_NE(r.err.find("skipping tg8@d121: the model's context is 128 tokens"), std::string::npos) << r.err;
+    const auto bad = run_cli("bench --depth -1 --reps 1" + model_arg());
+    EXPECT_NE(bad.status, 0);
+    EXPECT_NE(bad.err.find("--depth \"-1\": expected a comma-separated list of integers >= 0"), std::string::npos)
+        << bad.err;
+}
+
 }  // namespace
 }  // namespace gpt2
