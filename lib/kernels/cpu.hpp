@@ -40,7 +40,7 @@ Isa active();
 Isa set_active(Isa isa);
 // Extensions used by individual kernels on top of the level.
 bool has_avx512_vnni();   // vpdpbusd (AVX512_VNNI, with the kAvx512 level active)
-bool has_avx512_bf16();   // vdpbf16ps (reported; see docs/benchmarks.md)
+bool has_avx512_bf16();   // vdpbf16ps (BF16 prefill: kernels/matmul_bf16_pairs.hpp)
 const char* isa_name(Isa isa);
 
 }  // namespace gpt2::kernels::cpu
