@@ -25,6 +25,10 @@
 #define GPT2_AVX2 __attribute__((target("avx2,fma,f16c")))
 #endif
 
+#ifndef XSR
+#define XSR 8
+#define XPFR 8
+#endif
 namespace gpt2::kernels {
 
 namespace {
@@ -58,8 +62,8 @@ struct HalfDotArgs {
 struct Scalar {
     using Reg = float;
     static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1;
-    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
-    static constexpr int kSweepGroup = 4;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4, kDotDecodePrefetch = 4;
+    static constexpr int kSweepGroup = 4, kDecodeSweepRows = 4;
     static Reg load(const float* p) { return *p; }
     static Reg zero() { return 0.0f; }
     static Reg set1(float x) { return x; }
@@ -92,8 +96,9 @@ using VT = Scalar;
 struct Avx2 {
     using Reg = __m256;
     static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2;
-    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4, kDotDecodePrefetch = 4;
     static constexpr int kSweepGroup = 4;   // 8 w + 4 sums + a broadcast of 16 registers
+    static constexpr int kDecodeSweepRows = 4;
     GPT2_AVX2 static Reg load(const float* p) { return _mm256_loadu_ps(p); }
     GPT2_AVX2 static Reg zero() { return _mm256_setzero_ps(); }
     GPT2_AVX2 static Reg set1(float x) { return _mm256_set1_ps(x); }
@@ -119,8 +124,18 @@ struct Avx512 {
     static constexpr int kWidth = 16, kTileRows = 6, kTileVecs = 4;
     // kDotRows 5: 5 × 4 accumulators + 5 x + 1 w vectors; compare's 9 rows
     // take two tiles (5 + 4) instead of three (4 + 4 + 1).
-    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeCols = 8;
+    // Decode logits: one row of wte at a time (a sequential 1.5 KB read),
+    // the rows 32 ahead prefetched. Eight interleaved rows, prefetched 8
+    // ahead, streamed at 9.5-10 GB/s on one thread of a Zen 4 where this
+    // reads 15-17 (bench_kernels BM_LogitsDecode bf16, 3 interleaved runs;
+    // two threads 19-20 → 28-33; the F32 logits showed no such gap).
+    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeCols = 1, kDotDecodePrefetch = 32;
     static constexpr int kSweepGroup = 5;   // 8 w + 5 sums; 9 rows: 5 + 4
+    // Decode sweeps 8 rows of w per pass over out (4 before): on a Zen 4
+    // the 768-row products (qkv, c_fc) went from 11-15 to 15-17 GB/s on
+    // one thread (bench_kernels BM_MatvecHalf, 4 interleaved runs); c_proj
+    // (3072 × 768) stayed at 9-11.
+    static constexpr int kDecodeSweepRows = 8;
     GPT2_AVX512 static Reg load(const float* p) { return _mm512_loadu_ps(p); }
     GPT2_AVX512 static Reg zero() { return _mm512_setzero_ps(); }
     GPT2_AVX512 static Reg set1(float x) { return _mm512_set1_ps(x); }
