@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <sys/wait.h>
+#include <utility>
 #include <vector>
 
 #include "gpt2/convert.hpp"
@@ -72,31 +73,49 @@ protected:
         const auto all = s.eval_all(tokens);
         return {all.begin(), all.end()};
     }
+    // The 16-bit checkpoint in format f, converted from the F32 model, and
+    // its F32 widening (exact).
+    static std::pair<fs::path, fs::path> half_and_widened(WeightFormat f) {
+        const fs::path half = *dir_ / (std::string("half-") + gpt2::weight_format_name(f));
+        const fs::path wide = *dir_ / (std::string("wide-") + gpt2::weight_format_name(f));
+        gpt2::convert_model(*dir_ / "f32", half, f);
+        gpt2::convert_model(half, wide, WeightFormat::kF32);
+        EXPECT_EQ(Model::load(half).dtype(), f == WeightFormat::kBF16 ? DType::kBF16 : DType::kF16);
+        EXPECT_EQ(Model::load(wide).dtype(), DType::kF32);
+        return {half, wide};
+    }
+    // Every instruction-set level this CPU has.
+    static std::vector<cpu::Isa> levels() {
+        std::vector<cpu::Isa> out;
+        for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
+            if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
+        return out;
+    }
     static fs::path* dir_;
 };
 fs::path* Quant::dir_ = nullptr;
 
+// Sets the active instruction-set level for a scope.
+struct IsaScope {
+    cpu::Isa saved;
+    explicit IsaScope(cpu::Isa isa) : saved(cpu::set_active(isa)) {}
+    ~IsaScope() { cpu::set_active(saved); }
+};
+
 TEST_F(Quant, F16NativeKernelsEqualTheWidenedF32Model) {
     const int V = 50257;
     const auto tokens = ids(40);
-    const fs::path half = *dir_ / "half-f16";
-    const fs::path wide = *dir_ / "wide-f16";
-    gpt2::convert_model(*dir_ / "f32", half, WeightFormat::kF16);
-    gpt2::convert_model(half, wide, WeightFormat::kF32);   // widening is exact
-    EXPECT_EQ(Model::load(half).dtype(), DType::kF16);
-    EXPECT_EQ(Model::load(wide).dtype(), DType::kF32);
+    const auto [half, wide] = half_and_widened(WeightFormat::kF16);
     // The stated bound: identical bits at every instruction-set level
     // (the 16-bit and F32 kernels both dispatch on cpu::active(), so the
     // logits' dot products reduce in the same order at each level).
-    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512}) {
-        if (static_cast<int>(isa) > static_cast<int>(cpu::detected())) continue;
-        const cpu::Isa saved = cpu::set_active(isa);
+    for (cpu::Isa isa : levels()) {
+        IsaScope scope(isa);
         const auto a = logits(half, tokens), b = logits(wide, tokens);
         ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
         EXPECT_EQ(a, b) << "F16 at " << cpu::isa_name(isa);
         // And thread counts do not matter.
         EXPECT_EQ(logits(half, tokens, 1), a) << cpu::isa_name(isa);
-        cpu::set_active(saved);
     }
 }
 
@@ -142,14 +161,9 @@ Agreement compare(const std::vector<float>& ref, const std::vector<float>& got, 
 TEST_F(Quant, Bf16LogitsStayWithinTheDocumentedToleranceOfTheirWidening) {
     const int V = 50257;
     const auto tokens = ids(40);
-    const fs::path half = *dir_ / "half-bf16";
-    const fs::path wide = *dir_ / "wide-bf16";
-    gpt2::convert_model(*dir_ / "f32", half, WeightFormat::kBF16);
-    gpt2::convert_model(half, wide, WeightFormat::kF32);
-    EXPECT_EQ(Model::load(half).dtype(), DType::kBF16);
-    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512}) {
-        if (static_cast<int>(isa) > static_cast<int>(cpu::detected())) continue;
-        const cpu::Isa saved = cpu::set_active(isa);
+    const auto [half, wide] = half_and_widened(WeightFormat::kBF16);
+    for (cpu::Isa isa : levels()) {
+        IsaScope scope(isa);
         const auto a = logits(half, tokens), b = logits(wide, tokens);
         ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
         const Agreement g = compare(b, a, V);
@@ -167,7 +181,6 @@ TEST_F(Quant, Bf16LogitsStayWithinTheDocumentedToleranceOfTheirWidening) {
             ASSERT_TRUE(std::equal(row.begin(), row.end(), a.begin() + static_cast<std::ptrdiff_t>(t * V)))
                 << cpu::isa_name(isa) << " position " << t;
         }
-        cpu::set_active(saved);
     }
 }
 
