@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <cstring>
-
 #include <vector>
 
 #include "kernels/cpu.hpp"
@@ -25,10 +24,6 @@
 #define GPT2_AVX2 __attribute__((target("avx2,fma,f16c")))
 #endif
 
-#ifndef XSR
-#define XSR 8
-#define XPFR 8
-#endif
 namespace gpt2::kernels {
 
 namespace {
