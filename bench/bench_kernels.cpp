@@ -261,6 +261,45 @@ void BM_Attention(benchmark::State& state) {
     }
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The compute roofline of one core: 12 independent 512-bit vfmadd231ps
+// (F32: 32 flops each) or vdpbf16ps (BF16 pairs: 64 flops each) per loop
+// iteration on registers only, written in assembly so that the compiler
+// can neither merge the chains nor spill them. BM_Matmul / BM_MatmulHalf
+// report their GFLOP/s against these (docs/benchmarks.md).
+void BM_PeakFlops(benchmark::State& state) {
+    const bool bf16 = state.range(0) == 1;
+    if (!__builtin_cpu_supports("avx512f") || (bf16 && !__builtin_cpu_supports("avx512bf16"))) {
+        state.SkipWithError("needs AVX-512 (and AVX512_BF16 for the bf16 loop)");
+        return;
+    }
+    constexpr long kIterations = 1 << 20;
+    for (auto _ : state) {
+        long n = kIterations;
+#define GPT2_TWELVE(op)                                                                                      \
+    op " %%zmm0, %%zmm1, %%zmm2\n" op " %%zmm0, %%zmm1, %%zmm3\n" op " %%zmm0, %%zmm1, %%zmm4\n" op          \
+       " %%zmm0, %%zmm1, %%zmm5\n" op " %%zmm0, %%zmm1, %%zmm6\n" op " %%zmm0, %%zmm1, %%zmm7\n" op            \
+       " %%zmm0, %%zmm1, %%zmm8\n" op " %%zmm0, %%zmm1, %%zmm9\n" op " %%zmm0, %%zmm1, %%zmm10\n" op           \
+       " %%zmm0, %%zmm1, %%zmm11\n" op " %%zmm0, %%zmm1, %%zmm12\n" op " %%zmm0, %%zmm1, %%zmm13\n"
+        if (bf16)
+            __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n vpxord %%zmm1, %%zmm1, %%zmm1\n"
+                             "1:\n" GPT2_TWELVE("vdpbf16ps") "dec %0\n jnz 1b\n"
+                             : "+r"(n)::"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+                               "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+        else
+            __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n vpxord %%zmm1, %%zmm1, %%zmm1\n"
+                             "1:\n" GPT2_TWELVE("vfmadd231ps") "dec %0\n jnz 1b\n"
+                             : "+r"(n)::"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+                               "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+#undef GPT2_TWELVE
+    }
+    const double flops_per_iteration = 12.0 * (bf16 ? 64 : 32);
+    state.counters["GFLOP_per_s"] = benchmark::Counter(kIterations * flops_per_iteration / 1e9,
+                                                       benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PeakFlops)->ArgName("bf16")->Arg(0)->Arg(1)->UseRealTime();
+#endif
+
 }  // namespace
 
 BENCHMARK(BM_StreamRead)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
