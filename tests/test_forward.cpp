@@ -249,7 +249,9 @@ TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
         std::printf("[ %s ] %s, T=%d, %s: max|logit diff| = %.3g, mean %.3g\n", c.name.c_str(),
                     gpt2::dtype_name(c.spec.dtype), T, gpt2::kernels::cpu::isa_name(gpt2::kernels::cpu::active()),
                     logit_diff, mean_logit_diff);
-        if (bf16) EXPECT_LE(mean_logit_diff, kBf16MeanLogitTolerance);
+        if (bf16) {
+            EXPECT_LE(mean_logit_diff, kBf16MeanLogitTolerance);
+        }
         EXPECT_LE(logit_diff, bf16 ? kBf16LogitTolerance : kLogitTolerance)
             << "first layer that differs: "
             << (first_bad == -2 ? std::string("none above tolerance (only the logits)")
