@@ -29,6 +29,7 @@
 #include "gpt2/random_model.hpp"
 #include "gpt2/session.hpp"
 #include "kernels/cpu.hpp"
+#include "support/isa.hpp"
 #include "support/npy.hpp"
 #include "support/sha256.hpp"
 #include "support/test_env.hpp"
@@ -171,13 +172,7 @@ std::vector<std::string> case_names() {
 // Every case runs at every instruction-set level this CPU has
 // (kernels::cpu::set_active): the F32 kernels are compiled per level and
 // chosen at run time, and each level must meet the goldens' tolerance.
-std::vector<gpt2::kernels::cpu::Isa> isas() {
-    namespace cpu = gpt2::kernels::cpu;
-    std::vector<cpu::Isa> out;
-    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
-        if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
-    return out;
-}
+std::vector<gpt2::kernels::cpu::Isa> isas() { return gpt2::test::available_isas(); }
 
 using CaseAndIsa = std::tuple<std::string, gpt2::kernels::cpu::Isa>;
 

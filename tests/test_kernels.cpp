@@ -18,6 +18,7 @@
 
 #include "kernels/attention.hpp"
 #include "kernels/cpu.hpp"
+#include "support/isa.hpp"
 #include "kernels/f32_kernels.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/layer_norm.hpp"
@@ -39,12 +40,7 @@ std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0
 }
 
 // The instruction sets to test: every level up to what the CPU has.
-std::vector<cpu::Isa> isas() {
-    std::vector<cpu::Isa> out;
-    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
-        if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
-    return out;
-}
+std::vector<cpu::Isa> isas() { return test::available_isas(); }
 
 // Runs each test with cpu::active() capped to the parameter, restored after.
 class Kernels : public ::testing::TestWithParam<cpu::Isa> {

@@ -18,6 +18,7 @@
 #include "kernels/matmul_q8.hpp"
 #include "kernels/reference.hpp"
 #include "numeric/half.hpp"
+#include "support/isa.hpp"
 #include "thread_pool.hpp"
 
 namespace gpt2::kernels {
@@ -45,20 +46,8 @@ std::vector<float> widened(const std::vector<std::uint16_t>& v, Half h) {
     return out;
 }
 
-// The instruction sets to test: every level up to what the CPU has.
-std::vector<cpu::Isa> isas() {
-    std::vector<cpu::Isa> out;
-    for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
-        if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
-    return out;
-}
-
-// Restores the active level at scope exit.
-struct IsaScope {
-    cpu::Isa saved;
-    explicit IsaScope(cpu::Isa isa) : saved(cpu::set_active(isa)) {}
-    ~IsaScope() { cpu::set_active(saved); }
-};
+using test::IsaScope;
+std::vector<cpu::Isa> isas() { return test::available_isas(); }
 
 TEST(KernelFormats, CpuLevelsAreOrderedAndCapped) {
     EXPECT_LE(static_cast<int>(cpu::active()), static_cast<int>(cpu::detected()));

@@ -24,6 +24,7 @@
 #include "gpt2/session.hpp"
 #include "kernels/cpu.hpp"
 #include "kernels/matmul_q8.hpp"
+#include "support/isa.hpp"
 #include "support/test_env.hpp"
 
 namespace {
@@ -84,23 +85,11 @@ protected:
         EXPECT_EQ(Model::load(wide).dtype(), DType::kF32);
         return {half, wide};
     }
-    // Every instruction-set level this CPU has.
-    static std::vector<cpu::Isa> levels() {
-        std::vector<cpu::Isa> out;
-        for (cpu::Isa isa : {cpu::Isa::kScalar, cpu::Isa::kAvx2, cpu::Isa::kAvx512})
-            if (static_cast<int>(isa) <= static_cast<int>(cpu::detected())) out.push_back(isa);
-        return out;
-    }
     static fs::path* dir_;
 };
 fs::path* Quant::dir_ = nullptr;
 
-// Sets the active instruction-set level for a scope.
-struct IsaScope {
-    cpu::Isa saved;
-    explicit IsaScope(cpu::Isa isa) : saved(cpu::set_active(isa)) {}
-    ~IsaScope() { cpu::set_active(saved); }
-};
+using gpt2::test::IsaScope;
 
 TEST_F(Quant, F16NativeKernelsEqualTheWidenedF32Model) {
     const int V = 50257;
@@ -109,7 +98,7 @@ TEST_F(Quant, F16NativeKernelsEqualTheWidenedF32Model) {
     // The stated bound: identical bits at every instruction-set level
     // (the 16-bit and F32 kernels both dispatch on cpu::active(), so the
     // logits' dot products reduce in the same order at each level).
-    for (cpu::Isa isa : levels()) {
+    for (cpu::Isa isa : gpt2::test::available_isas()) {
         IsaScope scope(isa);
         const auto a = logits(half, tokens), b = logits(wide, tokens);
         ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
@@ -162,7 +151,7 @@ TEST_F(Quant, Bf16LogitsStayWithinTheDocumentedToleranceOfTheirWidening) {
     const int V = 50257;
     const auto tokens = ids(40);
     const auto [half, wide] = half_and_widened(WeightFormat::kBF16);
-    for (cpu::Isa isa : levels()) {
+    for (cpu::Isa isa : gpt2::test::available_isas()) {
         IsaScope scope(isa);
         const auto a = logits(half, tokens), b = logits(wide, tokens);
         ASSERT_EQ(a.size(), static_cast<std::size_t>(V) * tokens.size());
