@@ -17,6 +17,11 @@ namespace {
 // From this many new queries on (prefill), attention goes head by head in
 // blocks of queries (see below); decode and small batches go query by query.
 constexpr int kBlockedMinQueries = 16;
+
+// The i-th of n items in the order 0, n-1, 1, n-2, ...: items whose cost
+// grows with their index (a query's causal span), paired so that the pool's
+// contiguous ranges get about equal work.
+std::int64_t balanced(std::int64_t i, std::int64_t n) { return (i % 2 == 0) ? i / 2 : n - 1 - i / 2; }
 }  // namespace
 
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
@@ -50,8 +55,7 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
             for (std::int64_t task = begin; task < end; ++task) {
                 const int h = static_cast<int>(task / n_blocks);
                 const std::int64_t i = task % n_blocks;
-                const std::int64_t b = (i % 2 == 0) ? i / 2 : n_blocks - 1 - i / 2;   // balanced, as below
-                const int t0 = static_cast<int>(b * QB);
+                const int t0 = static_cast<int>(balanced(i, n_blocks) * QB);
                 const int R = std::min(QB, T - t0);
                 const std::size_t need = static_cast<std::size_t>(R) * static_cast<std::size_t>(pos0 + t0 + R);
                 if (scores.size() < need) scores.resize(need);
@@ -67,7 +71,7 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
             const int i = static_cast<int>(task / NH);
             const int h0 = static_cast<int>(task % NH);
             const int h1 = static_cast<int>(std::min<std::int64_t>(NH, h0 + (end - task)));
-            const int t = (i % 2 == 0) ? i / 2 : T - 1 - i / 2;
+            const int t = static_cast<int>(balanced(i, T));
             const std::size_t need = static_cast<std::size_t>(pos0 + t + 1) * static_cast<std::size_t>(h1 - h0);
             if (scores.size() < need) scores.resize(need);
             attend(a, t, h0, h1, scores.data());

@@ -1,7 +1,7 @@
 #include "kernels/matmul_bf16_pairs.hpp"
 
+#include <bit>
 #include <cstdint>
-#include <cstring>
 
 #include "kernels/cpu.hpp"
 
@@ -29,10 +29,11 @@ constexpr int kPanelVecs = 4;               // vectors of columns per panel
 constexpr int kTileRows = 6;                // rows of x per tile: 6 × 4 accumulators
 constexpr int kPanelCols = kPanelVecs * kWidth;
 
-std::uint32_t bits(float v) {
-    std::uint32_t u;
-    std::memcpy(&u, &v, sizeof u);
-    return u;
+std::uint32_t bits(float v) { return std::bit_cast<std::uint32_t>(v); }
+
+// 16 bf16 values zero-extended to 32-bit lanes (the bits, not widened).
+GPT2_BF16 __m512i load_u16x16(const std::uint16_t* p) {
+    return _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 
 GPT2_BF16 __m512 dot_pairs(__m512 acc, __m512i x, __m512i w) {
@@ -50,16 +51,14 @@ GPT2_BF16 void pack_panel(std::uint32_t* panel, const PairProduct& a, int j, int
         const std::uint16_t* even = a.w + static_cast<std::int64_t>(k0 + 2 * p) * a.C_out + j;
         const std::uint16_t* odd = even + a.C_out;
         for (int v = 0; v < NV; ++v) {
-            const __m512i hi = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(even + v * kWidth)));
-            const __m512i lo = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(odd + v * kWidth)));
-            _mm512_store_si512(panel + p * P + v * kWidth, _mm512_or_si512(_mm512_slli_epi32(hi, 16), lo));
+            const __m512i hi = _mm512_slli_epi32(load_u16x16(even + v * kWidth), 16);
+            _mm512_store_si512(panel + p * P + v * kWidth, _mm512_or_si512(hi, load_u16x16(odd + v * kWidth)));
         }
     }
     if ((k1 - k0) % 2 != 0) {
         const std::uint16_t* last = a.w + static_cast<std::int64_t>(k1 - 1) * a.C_out + j;
         for (int v = 0; v < NV; ++v) {
-            const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(last + v * kWidth)));
-            _mm512_store_si512(panel + n_pairs * P + v * kWidth, _mm512_slli_epi32(h, 16));
+            _mm512_store_si512(panel + n_pairs * P + v * kWidth, _mm512_slli_epi32(load_u16x16(last + v * kWidth), 16));
         }
     }
 }

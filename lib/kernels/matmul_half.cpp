@@ -222,7 +222,6 @@ const float* rounded_to_bf16(const float* x, std::int64_t n) {
 
 template <Half H>
 void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
-    const KernelSet<H> k = kernels_for<H>(cpu::active());
     const bool sweep = a.T <= f32::kSweepMaxRows;
     if constexpr (H == Half::kBF16) {
         if (!sweep && bf16_pairs::available()) {
@@ -233,6 +232,7 @@ void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
             return bf16_pairs_prefill(a, x_pairs.data(), pool);
         }
     }
+    const KernelSet<H> k = kernels_for<H>(cpu::active());
     const ColumnsFn fn = sweep ? k.sweep : k.prefill;
     // Partition boundaries only affect speed: each element's operation
     // sequence does not depend on the tile it falls in.
