@@ -17,6 +17,7 @@
 #include "kernels/matmul.hpp"
 #include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
+#include "kernels/matvec_panels.hpp"
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
@@ -70,6 +71,45 @@ void BM_Matvec(benchmark::State& state) {
         benchmark::DoNotOptimize(out.data());
     }
     state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(C_in) * C_out * 4 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Decode over column panels (kernels/matvec_panels.hpp, what Model::load
+// gives decode): the BM_Matvec / BM_MatvecHalf shapes, F32 (format 0), BF16
+// (1) or F16 (2), counting the bytes of the weights read.
+void BM_MatvecPanels(benchmark::State& state) {
+    const int C_in = static_cast<int>(state.range(0)), C_out = static_cast<int>(state.range(1));
+    const int format = static_cast<int>(state.range(2));
+    gpt2::ThreadPool pool(static_cast<int>(state.range(3)));
+    const std::size_t elem = format == 0 ? 4 : 2;
+    const auto n = static_cast<std::size_t>(gpt2::kernels::panel_elements(C_in, C_out));
+    // Enough copies (≥ 100 MB) that the panels stream from memory, not from the L3.
+    const int kCopies = std::max(8, static_cast<int>(100e6 / static_cast<double>(n * elem)));
+    std::vector<std::vector<float>> w32;
+    std::vector<std::vector<std::uint16_t>> w16;
+    const auto w = random_vector(n);
+    const std::uint16_t base = format == 1 ? 0x3c80 : 0x2400;   // ~0.02, as in BM_MatvecHalf
+    for (int c = 0; c < kCopies; ++c) {
+        if (format == 0) {
+            w32.push_back(w);
+        } else {
+            w16.emplace_back(n);
+            for (std::size_t i = 0; i < n; ++i) w16.back()[i] = static_cast<std::uint16_t>(base + (i * 37) % 64);
+        }
+    }
+    const auto x = random_vector(static_cast<std::size_t>(C_in));
+    const auto b = random_vector(static_cast<std::size_t>(C_out));
+    std::vector<float> out(static_cast<std::size_t>(C_out));
+    const auto half = format == 1 ? gpt2::kernels::Half::kBF16 : gpt2::kernels::Half::kF16;
+    int i = 0;
+    for (auto _ : state) {
+        const auto c = static_cast<std::size_t>(i);
+        if (format == 0) gpt2::kernels::matvec_panels(out.data(), x.data(), w32[c].data(), b.data(), C_in, C_out, pool);
+        else gpt2::kernels::matvec_panels_half(out.data(), x.data(), w16[c].data(), half, b.data(), C_in, C_out, pool);
+        i = (i + 1) % kCopies;
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(C_in) * C_out * static_cast<double>(elem) / 1e9,
                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -307,6 +347,8 @@ BENCHMARK(BM_Matvec)->ArgNames({"C_in", "C_out", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_MatvecHalf)->ArgNames({"C_in", "C_out", "bf16_f16", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {0, 1}, {1, 2}})->ArgsProduct({{3072}, {768}, {0, 1}, {1, 2}})->UseRealTime();
+BENCHMARK(BM_MatvecPanels)->ArgNames({"C_in", "C_out", "format", "threads"})
+    ->ArgsProduct({{768}, {2304, 3072}, {0, 1, 2}, {1, 2}})->ArgsProduct({{3072}, {768}, {0, 1, 2}, {1, 2}})->UseRealTime();
 BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->UseRealTime();

@@ -1,12 +1,16 @@
 #include "gpt2/model.hpp"
 
+#include <cstddef>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <new>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
 
 #include "gpt2/error.hpp"
+#include "kernels/matvec_panels.hpp"
 #include "numeric/half.hpp"
 #include "weights_table.hpp"
 
@@ -43,6 +47,14 @@ std::vector<std::int64_t> q8_shape(const TensorSpec& spec) {
 
 }  // namespace
 
+namespace {
+
+struct PanelFree {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{64}); }
+};
+
+}  // namespace
+
 struct Model::Impl {
     std::filesystem::path dir;
     Config config;
@@ -51,6 +63,9 @@ struct Model::Impl {
     // F32 copies of 1-D 16-bit tensors (LayerNorm parameters, biases) and of
     // misaligned tensors, made once at load.
     std::vector<std::unique_ptr<float[]>> converted;
+    // The layers' F32/16-bit matrices repacked for decode
+    // (WeightTensor::panels, kernels/matvec_panels.hpp), 64-byte aligned.
+    std::vector<std::unique_ptr<std::byte[], PanelFree>> panels;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
 };
@@ -60,7 +75,7 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
-Model Model::load(const std::filesystem::path& dir) {
+Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
         throw Error("model directory '" + dir.string() + "' does not exist or is not a directory");
@@ -69,7 +84,7 @@ Model Model::load(const std::filesystem::path& dir) {
     Config config = load_config(config_path);
     SafetensorsFile file = SafetensorsFile::open(weights_path);
 
-    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, 0, DType::kF32});
+    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, {}, 0, DType::kF32});
     std::vector<WeightSlot> slots = weight_slots(impl->config, impl->weights);
 
     // Match file tensors to table rows (names with or without "transformer.").
@@ -220,8 +235,28 @@ Model Model::load(const std::filesystem::path& dir) {
             w.data = widen(t, n);
         }
     }
-    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32)", dir.string(),
-                 slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes);
+    // Decode's copy of the layers' matrices in column panels: one sequential
+    // stream per product instead of several interleaved rows (measured on
+    // bench_kernels BM_Matvec, docs/benchmarks.md). It costs a second copy
+    // of those matrices in memory (not of wte, the largest tensor).
+    std::size_t panel_bytes = 0;
+    for (LayerWeights& l : impl->weights.layers) {
+        if (!options.decode_panels) break;
+        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
+            if (w->dtype == DType::kI8) continue;
+            const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
+            const auto bytes = static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem;
+            std::unique_ptr<std::byte[], PanelFree> storage(new (std::align_val_t{64}) std::byte[bytes]);
+            kernels::pack_panels(storage.get(), w->data, elem, w->shape[0], w->shape[1]);
+            w->panels = storage.get();
+            impl->panels.push_back(std::move(storage));
+            panel_bytes += bytes;
+        }
+    }
+    spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32, {} bytes of decode "
+                  "panels)",
+                  dir.string(), slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes,
+                  panel_bytes);
     return Model(std::move(impl));
 }
 

@@ -79,6 +79,36 @@ TEST_F(KvCache, IncrementalDecodingEqualsFullRecomputation) {
     EXPECT_EQ(worst, 0.0);
 }
 
+// Decode reads the layers' matrices from their panel copy
+// (LoadOptions::decode_panels, kernels/matvec_panels.hpp); loaded without
+// it, decode reads the mapped matrices. Both give the same bits, in F32 and
+// in the 16-bit formats, and so both equal prefill (the test above).
+TEST_F(KvCache, DecodeOverPanelsEqualsDecodeOverTheMappedMatrices) {
+    for (gpt2::DType dtype : {gpt2::DType::kF32, gpt2::DType::kF16, gpt2::DType::kBF16}) {
+        const auto dir = gpt2::test::make_temp_dir("kv-cache-panels");
+        gpt2::RandomModelSpec spec = gpt2::test::small_model_spec(kContext, kVocab, 78);
+        spec.dtype = dtype;
+        gpt2::write_random_model(dir, spec);
+        const gpt2::Model with = gpt2::Model::load(dir);
+        const gpt2::Model without = gpt2::Model::load(dir, {.decode_panels = false});
+        for (const gpt2::LayerWeights& l : with.weights().layers)
+            for (const gpt2::WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight,
+                                                &l.mlp_c_proj_weight})
+                ASSERT_NE(w->panels, nullptr) << gpt2::dtype_name(dtype);
+        for (const gpt2::LayerWeights& l : without.weights().layers) ASSERT_EQ(l.mlp_c_fc_weight.panels, nullptr);
+
+        const std::vector<std::int32_t> ids = random_ids(40, 5);
+        gpt2::Session a(with, {.max_tokens = 0, .n_threads = 2});
+        gpt2::Session b(without, {.max_tokens = 0, .n_threads = 2});
+        for (std::int32_t id : ids) {
+            const std::vector<float> la = copy(a.eval({&id, 1}));
+            const std::vector<float> lb = copy(b.eval({&id, 1}));
+            ASSERT_EQ(la, lb) << gpt2::dtype_name(dtype) << " at position " << a.position();
+        }
+        std::filesystem::remove_all(dir);
+    }
+}
+
 TEST_F(KvCache, ChunkedPrefillEqualsPrefillAtOnce) {
     const std::vector<std::int32_t> ids = random_ids(120, 2);
     gpt2::Session once(*model_);

@@ -38,6 +38,15 @@ struct TensorSpec {
 // tests all iterate this one table.
 std::vector<TensorSpec> checkpoint_tensor_specs(const Config& config);
 
+struct LoadOptions {
+    // Also keep the layers' F32/16-bit matrices repacked in 16-column panels
+    // (WeightTensor::panels), which single-token decode streams faster
+    // (docs/benchmarks.md), at the cost of a second copy of those matrices
+    // in memory and a repacking pass at load (124M F32: +340 MB, ~0.25 s).
+    // Off: decode reads the mapped matrices, with bit-identical results.
+    bool decode_panels = true;
+};
+
 class Model {
 public:
     // Reads DIR/config.json and DIR/model.safetensors. Accepts names with or
@@ -48,7 +57,7 @@ public:
     // gpt2::Error listing *all* problems at once: missing tensors, wrong
     // shapes, unsupported dtypes, unexpected or duplicated tensors (e.g.
     // h.12.* when config.json says n_layer 12).
-    static Model load(const std::filesystem::path& dir);
+    static Model load(const std::filesystem::path& dir, const LoadOptions& options = {});
 
     Model(Model&&) noexcept;
     Model& operator=(Model&&) noexcept;

@@ -34,6 +34,11 @@ struct WeightTensor {
     const void* data = nullptr;
     std::array<std::int64_t, 2> shape{0, 0};  // 1-D tensors: {n, 1}
     const float* scales = nullptr;            // kI8 only
+    // F32/F16/BF16 Conv1D matrices loaded by Model::load: the same values
+    // repacked in 16-column panels (kernels/matvec_panels.hpp), which decode
+    // streams faster than the row-major data; nullptr where there are none
+    // (then decode reads `data`, with the same results).
+    const void* panels = nullptr;
 
     std::int64_t numel() const { return shape[0] * shape[1]; }
     const float* f32() const { return static_cast<const float*>(data); }

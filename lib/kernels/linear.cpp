@@ -7,6 +7,7 @@
 #include "kernels/matmul.hpp"
 #include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
+#include "kernels/matvec_panels.hpp"
 
 namespace gpt2::kernels {
 
@@ -42,10 +43,17 @@ Half half_of(DType d) { return d == DType::kBF16 ? Half::kBF16 : Half::kF16; }
 void linear(float* out, const float* x, const WeightTensor& w, const float* bias, int T, ThreadPool& pool) {
     const int K = static_cast<int>(w.shape[0]);
     const int N = static_cast<int>(w.shape[1]);
+    const bool panels = T == 1 && w.panels != nullptr;   // decode: one sequential stream (matvec_panels.hpp)
     switch (w.dtype) {
-        case DType::kF32: matmul(out, x, w.f32(), bias, T, K, N, pool); return;
+        case DType::kF32:
+            if (panels) return matvec_panels(out, x, static_cast<const float*>(w.panels), bias, K, N, pool);
+            return matmul(out, x, w.f32(), bias, T, K, N, pool);
         case DType::kF16:
-        case DType::kBF16: matmul_half(out, x, w.u16(), half_of(w.dtype), bias, T, K, N, pool); return;
+        case DType::kBF16:
+            if (panels)
+                return matvec_panels_half(out, x, static_cast<const std::uint16_t*>(w.panels), half_of(w.dtype), bias,
+                                          K, N, pool);
+            return matmul_half(out, x, w.u16(), half_of(w.dtype), bias, T, K, N, pool);
         case DType::kI8: q8_product(out, x, w, bias, T, K, N, pool); return;
         case DType::kUnsupported: break;
     }

@@ -211,15 +211,6 @@ void bf16_pairs_prefill(const HalfArgs& a, const std::uint32_t* x_pairs, ThreadP
     });
 }
 
-// x rounded to bf16 (matmul_half.hpp: BF16 weights multiply bf16 × bf16),
-// in a buffer of the calling thread, grown as needed and never shrunk.
-const float* rounded_to_bf16(const float* x, std::int64_t n) {
-    thread_local std::vector<float> buf;
-    if (buf.size() < static_cast<std::size_t>(n)) buf.resize(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = numeric::round_to_bf16_flush_subnormals(x[i]);
-    return buf.data();
-}
-
 template <Half H>
 void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
     const bool sweep = a.T <= f32::kSweepMaxRows;
@@ -253,6 +244,13 @@ void dot_impl(const HalfDotArgs& a, ThreadPool& pool) {
 }
 
 }  // namespace
+
+const float* rounded_to_bf16(const float* x, std::int64_t n) {
+    thread_local std::vector<float> buf;
+    if (buf.size() < static_cast<std::size_t>(n)) buf.resize(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = numeric::round_to_bf16_flush_subnormals(x[i]);
+    return buf.data();
+}
 
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
                  int C_out, ThreadPool& pool) {

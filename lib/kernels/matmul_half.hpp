@@ -38,6 +38,10 @@ void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, con
 // out: [T, N]; x: [T, C]; w: [N, C] 16-bit.
 void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, Half h, int T, int C, int N,
                             ThreadPool& pool);
+// x[0 .. n) rounded to bf16 (BF16 weights multiply bf16 × bf16, above), in a
+// buffer of the calling thread, grown as needed and never shrunk; valid
+// until the thread's next call.
+const float* rounded_to_bf16(const float* x, std::int64_t n);
 // dst[i] = widen(src[i]) for i < n (exact), vectorised.
 void widen_half(float* dst, const std::uint16_t* src, Half h, std::int64_t n);
 
