@@ -301,6 +301,33 @@ void BM_Attention(benchmark::State& state) {
     }
 }
 
+// Decode attention as a 12-layer step meets it: one query over pos0 + 1
+// cached positions, the 12 layers' caches visited in turn (2 × 3 MB each at
+// context 1024, 72 MB in all), so that they stream from memory as in the
+// model, where BM_Attention's single cache stays in the L3. Counts the bytes
+// of keys and values read.
+void BM_AttentionLayers(benchmark::State& state) {
+    const int pos0 = static_cast<int>(state.range(0));
+    const int NH = 12, HS = 64, C = NH * HS, kLayers = 12;
+    gpt2::ThreadPool pool(static_cast<int>(state.range(1)));
+    const auto q = random_vector(static_cast<std::size_t>(C));
+    std::vector<std::vector<float>> k, v;
+    for (int l = 0; l < kLayers; ++l) {
+        k.push_back(random_vector(static_cast<std::size_t>(pos0 + 1) * C));
+        v.push_back(random_vector(static_cast<std::size_t>(pos0 + 1) * C));
+    }
+    std::vector<float> out(static_cast<std::size_t>(C));
+    int l = 0;
+    for (auto _ : state) {
+        const auto i = static_cast<std::size_t>(l);
+        gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), C, 1, pos0, NH, HS, pool);
+        l = (l + 1) % kLayers;
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["GB_per_s"] = benchmark::Counter(2.0 * (pos0 + 1) * C * 4 / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // The compute roofline of one core: 12 independent 512-bit vfmadd231ps
 // (F32: 32 flops each) or vdpbf16ps (BF16 pairs: 64 flops each) per loop
@@ -361,5 +388,6 @@ BENCHMARK(BM_MatmulHalfBatch)->ArgNames({"C_in", "C_out", "threads"})
 BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"})
     ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})->Args({512, 3072, 768, 0, 1})
     ->Args({512, 3072, 768, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionLayers)->ArgNames({"pos0", "threads"})->ArgsProduct({{511, 1023}, {1, 2}})->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();

@@ -1,6 +1,7 @@
 #include "gpt2/model.hpp"
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -45,13 +46,33 @@ std::vector<std::int64_t> q8_shape(const TensorSpec& spec) {
     return {spec.shape[1], spec.shape[0]};
 }
 
-}  // namespace
-
-namespace {
-
 struct PanelFree {
-    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{64}); }
+    void operator()(std::byte* p) const { std::free(p); }
 };
+using PanelStorage = std::unique_ptr<std::byte[], PanelFree>;
+
+// Decode's copy of the layers' F32/16-bit matrices in column panels
+// (WeightTensor::panels): one sequential stream per decode product instead
+// of several interleaved rows (kernels/matvec_panels.hpp; measured in
+// docs/benchmarks.md). A second copy of those matrices in memory, 64-byte
+// aligned; wte (the largest tensor) and q8 matrices get none. Returns bytes.
+std::size_t pack_decode_panels(Weights& weights, std::vector<PanelStorage>& storage) {
+    std::size_t total = 0;
+    for (LayerWeights& l : weights.layers) {
+        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
+            if (w->dtype == DType::kI8) continue;
+            const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
+            const auto bytes = static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem;
+            PanelStorage panels(static_cast<std::byte*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+            if (!panels) throw std::bad_alloc();
+            kernels::pack_panels(panels.get(), w->data, elem, w->shape[0], w->shape[1]);
+            w->panels = panels.get();
+            storage.push_back(std::move(panels));
+            total += bytes;
+        }
+    }
+    return total;
+}
 
 }  // namespace
 
@@ -65,7 +86,7 @@ struct Model::Impl {
     std::vector<std::unique_ptr<float[]>> converted;
     // The layers' F32/16-bit matrices repacked for decode
     // (WeightTensor::panels, kernels/matvec_panels.hpp), 64-byte aligned.
-    std::vector<std::unique_ptr<std::byte[], PanelFree>> panels;
+    std::vector<PanelStorage> panels;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
 };
@@ -235,24 +256,7 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
             w.data = widen(t, n);
         }
     }
-    // Decode's copy of the layers' matrices in column panels: one sequential
-    // stream per product instead of several interleaved rows (measured on
-    // bench_kernels BM_Matvec, docs/benchmarks.md). It costs a second copy
-    // of those matrices in memory (not of wte, the largest tensor).
-    std::size_t panel_bytes = 0;
-    for (LayerWeights& l : impl->weights.layers) {
-        if (!options.decode_panels) break;
-        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
-            if (w->dtype == DType::kI8) continue;
-            const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
-            const auto bytes = static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem;
-            std::unique_ptr<std::byte[], PanelFree> storage(new (std::align_val_t{64}) std::byte[bytes]);
-            kernels::pack_panels(storage.get(), w->data, elem, w->shape[0], w->shape[1]);
-            w->panels = storage.get();
-            impl->panels.push_back(std::move(storage));
-            panel_bytes += bytes;
-        }
-    }
+    const std::size_t panel_bytes = options.decode_panels ? pack_decode_panels(impl->weights, impl->panels) : 0;
     spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32, {} bytes of decode "
                   "panels)",
                   dir.string(), slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes,
