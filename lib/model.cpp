@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 
 #include "gpt2/error.hpp"
 #include "kernels/matvec_panels.hpp"
@@ -54,22 +55,39 @@ using PanelStorage = std::unique_ptr<std::byte[], PanelFree>;
 // Decode's copy of the layers' F32/16-bit matrices in column panels
 // (WeightTensor::panels): one sequential stream per decode product instead
 // of several interleaved rows (kernels/matvec_panels.hpp; measured in
-// docs/benchmarks.md). A second copy of those matrices in memory, 64-byte
-// aligned; wte (the largest tensor) and q8 matrices get none. Returns bytes.
-std::size_t pack_decode_panels(Weights& weights, std::vector<PanelStorage>& storage) {
+// docs/benchmarks.md). A second copy of those matrices in memory, in one
+// arena, each matrix 64-byte aligned; wte (the largest tensor) and q8
+// matrices get none. The arena is 2 MB aligned and advised as huge pages
+// (where the kernel allows them): fewer page faults at load and TLB misses
+// while decode streams it. Returns its size in bytes.
+std::size_t pack_decode_panels(Weights& weights, PanelStorage& arena) {
+    constexpr std::size_t kHugePage = std::size_t{2} << 20;
+    const auto round_up = [](std::size_t n, std::size_t a) { return (n + a - 1) / a * a; };
+    const auto panel_bytes = [](const WeightTensor& w) {
+        const std::size_t elem = w.dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
+        return static_cast<std::size_t>(kernels::panel_elements(w.shape[0], w.shape[1])) * elem;
+    };
+    std::vector<WeightTensor*> matrices;
     std::size_t total = 0;
-    for (LayerWeights& l : weights.layers) {
-        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
-            if (w->dtype == DType::kI8) continue;
-            const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
-            const auto bytes = static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem;
-            PanelStorage panels(static_cast<std::byte*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
-            if (!panels) throw std::bad_alloc();
-            kernels::pack_panels(panels.get(), w->data, elem, w->shape[0], w->shape[1]);
-            w->panels = panels.get();
-            storage.push_back(std::move(panels));
-            total += bytes;
-        }
+    for (LayerWeights& l : weights.layers)
+        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
+            if (w->dtype != DType::kI8) {
+                matrices.push_back(w);
+                total += round_up(panel_bytes(*w), 64);
+            }
+    if (total == 0) return 0;
+    const std::size_t align = total >= kHugePage ? kHugePage : 64;
+    arena.reset(static_cast<std::byte*>(std::aligned_alloc(align, round_up(total, align))));
+    if (!arena) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    if (align == kHugePage) (void)madvise(arena.get(), round_up(total, align), MADV_HUGEPAGE);   // advice only
+#endif
+    std::size_t offset = 0;
+    for (WeightTensor* w : matrices) {
+        const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
+        kernels::pack_panels(arena.get() + offset, w->data, elem, w->shape[0], w->shape[1]);
+        w->panels = arena.get() + offset;
+        offset += round_up(panel_bytes(*w), 64);
     }
     return total;
 }
@@ -85,8 +103,8 @@ struct Model::Impl {
     // misaligned tensors, made once at load.
     std::vector<std::unique_ptr<float[]>> converted;
     // The layers' F32/16-bit matrices repacked for decode
-    // (WeightTensor::panels, kernels/matvec_panels.hpp), 64-byte aligned.
-    std::vector<PanelStorage> panels;
+    // (WeightTensor::panels, kernels/matvec_panels.hpp).
+    PanelStorage panels;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
 };
@@ -105,7 +123,7 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
     Config config = load_config(config_path);
     SafetensorsFile file = SafetensorsFile::open(weights_path);
 
-    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, {}, 0, DType::kF32});
+    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, DType::kF32});
     std::vector<WeightSlot> slots = weight_slots(impl->config, impl->weights);
 
     // Match file tensors to table rows (names with or without "transformer.").

@@ -42,7 +42,7 @@ struct LoadOptions {
     // Also keep the layers' F32/16-bit matrices repacked in 16-column panels
     // (WeightTensor::panels), which single-token decode streams faster
     // (docs/benchmarks.md), at the cost of a second copy of those matrices
-    // in memory and a repacking pass at load (124M F32: +340 MB, ~0.25 s).
+    // in memory and a repacking pass at load (124M F32: +340 MB, ~0.1 s).
     // Off: decode reads the mapped matrices, with bit-identical results.
     bool decode_panels = true;
 };
