@@ -32,10 +32,11 @@ struct PanelArgs {
     int K, N;
 };
 
-// Software prefetch distance along a panel. The hardware prefetchers follow
-// the one or two sequential streams, but not far enough ahead for one core
-// to reach the read rate; measured on a Zen 4 (one thread, weights from
-// memory): 1-4 KB ahead all within noise of each other, ~10% above none.
+// Software prefetch distance along a panel, on top of the hardware
+// prefetchers. Measured on a Zen 4 (one thread, weights from memory): 1, 2
+// and 4 KB ahead within noise of each other in a prototype of this kernel;
+// the q8 decode's single row stream (matmul_q8.cpp) ran ~10% slower
+// without its prefetch.
 constexpr std::int64_t kPrefetchBytes = 2048;
 
 template <Elem E>
