@@ -7,15 +7,7 @@
 #include "kernels/cpu.hpp"
 #include "thread_pool.hpp"
 
-#if defined(__x86_64__)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#define GPT2_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define GPT2_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
-#endif
+#include "kernels/target.hpp"
 
 namespace gpt2::kernels {
 

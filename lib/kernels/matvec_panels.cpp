@@ -6,17 +6,7 @@
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
-#if defined(__x86_64__)
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
-// (see kernels/simd.hpp).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#define GPT2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
-#define GPT2_AVX2 __attribute__((target("avx2,fma,f16c")))
-#endif
+#include "kernels/target.hpp"
 
 namespace gpt2::kernels {
 
