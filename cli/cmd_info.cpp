@@ -20,12 +20,15 @@ struct InfoOptions {
 // Resident bytes while running: the weights as the engine computes with them
 // (every matrix, F32, F16, BF16 or q8, is used in place from the memory map,
 // so the whole file; 1-D tensors stored in 16 bits are also widened to F32
-// copies), plus the KV cache of a session at full context, K and V per
+// copies), decode's panel copy of the layer matrices (Model::load's
+// default), plus the KV cache of a session at full context, K and V per
 // layer: 2 x L x T x C x 4 bytes (F32). Activation scratch (a few x T x 4C
 // floats) is not included.
 struct MemoryEstimate {
     std::int64_t weights_bytes;
+    std::int64_t decode_panels_bytes;
     std::int64_t kv_cache_bytes;
+    std::int64_t total() const { return weights_bytes + decode_panels_bytes + kv_cache_bytes; }
 };
 
 MemoryEstimate estimate_memory(const Model& model) {
@@ -34,7 +37,7 @@ MemoryEstimate estimate_memory(const Model& model) {
     for (const TensorView& t : model.file().tensors())
         if (t.shape.size() == 1 && (t.dtype == DType::kF16 || t.dtype == DType::kBF16))
             widened += t.numel() * static_cast<std::int64_t>(sizeof(float));
-    return {static_cast<std::int64_t>(model.file().file_size()) + widened,
+    return {static_cast<std::int64_t>(model.file().file_size()) + widened, model.decode_panel_bytes(),
             2LL * c.n_layer * c.n_ctx * c.n_embd * static_cast<std::int64_t>(sizeof(float))};
 }
 
@@ -60,8 +63,9 @@ void print_json(const Model& model) {
         {"file_size", model.file().file_size()},
         {"tensors", tensors},
         {"memory", {{"weights_bytes", mem.weights_bytes},
+                    {"decode_panels_bytes", mem.decode_panels_bytes},
                     {"kv_cache_bytes", mem.kv_cache_bytes},
-                    {"total_bytes", mem.weights_bytes + mem.kv_cache_bytes}}},
+                    {"total_bytes", mem.total()}}},
     };
     fmt::print("{}\n", j.dump(2));
 }
@@ -79,9 +83,9 @@ void print_text(const Model& model) {
                static_cast<double>(model.parameter_count()) / 1e6);
     fmt::print("file        {} ({} bytes, {})\n", model.file().path().string(), model.file().file_size(),
                mib(static_cast<std::int64_t>(model.file().file_size())));
-    fmt::print("memory      {} = weights {} (mapped in place) + KV cache at n_ctx {} "
+    fmt::print("memory      {} = weights {} (mapped in place) + decode panels {} + KV cache at n_ctx {} "
                "(2 x {} layers x {} positions x {} x 4 bytes)\n",
-               mib(mem.weights_bytes + mem.kv_cache_bytes), mib(mem.weights_bytes), mib(mem.kv_cache_bytes),
+               mib(mem.total()), mib(mem.weights_bytes), mib(mem.decode_panels_bytes), mib(mem.kv_cache_bytes),
                c.n_layer, c.n_ctx, c.n_embd);
     const auto& tensors = model.file().tensors();
     std::size_t width = 4;

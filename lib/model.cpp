@@ -63,18 +63,19 @@ using PanelStorage = std::unique_ptr<std::byte[], PanelFree>;
 std::size_t pack_decode_panels(Weights& weights, PanelStorage& arena) {
     constexpr std::size_t kHugePage = std::size_t{2} << 20;
     const auto round_up = [](std::size_t n, std::size_t a) { return (n + a - 1) / a * a; };
-    const auto panel_bytes = [](const WeightTensor& w) {
-        const std::size_t elem = w.dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
-        return static_cast<std::size_t>(kernels::panel_elements(w.shape[0], w.shape[1])) * elem;
+    struct Packing {
+        WeightTensor* w;
+        std::size_t elem_bytes, offset;
     };
-    std::vector<WeightTensor*> matrices;
+    std::vector<Packing> packings;
     std::size_t total = 0;
     for (LayerWeights& l : weights.layers)
-        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
-            if (w->dtype != DType::kI8) {
-                matrices.push_back(w);
-                total += round_up(panel_bytes(*w), 64);
-            }
+        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
+            if (w->dtype == DType::kI8) continue;
+            const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
+            packings.push_back({w, elem, total});
+            total += round_up(static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem, 64);
+        }
     if (total == 0) return 0;
     const std::size_t align = total >= kHugePage ? kHugePage : 64;
     arena.reset(static_cast<std::byte*>(std::aligned_alloc(align, round_up(total, align))));
@@ -82,12 +83,9 @@ std::size_t pack_decode_panels(Weights& weights, PanelStorage& arena) {
 #if defined(MADV_HUGEPAGE)
     if (align == kHugePage) (void)madvise(arena.get(), round_up(total, align), MADV_HUGEPAGE);   // advice only
 #endif
-    std::size_t offset = 0;
-    for (WeightTensor* w : matrices) {
-        const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
-        kernels::pack_panels(arena.get() + offset, w->data, elem, w->shape[0], w->shape[1]);
-        w->panels = arena.get() + offset;
-        offset += round_up(panel_bytes(*w), 64);
+    for (const Packing& p : packings) {
+        kernels::pack_panels(arena.get() + p.offset, p.w->data, p.elem_bytes, p.w->shape[0], p.w->shape[1]);
+        p.w->panels = arena.get() + p.offset;
     }
     return total;
 }
@@ -105,6 +103,7 @@ struct Model::Impl {
     // The layers' F32/16-bit matrices repacked for decode
     // (WeightTensor::panels, kernels/matvec_panels.hpp).
     PanelStorage panels;
+    std::size_t panel_bytes = 0;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
 };
@@ -123,7 +122,7 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
     Config config = load_config(config_path);
     SafetensorsFile file = SafetensorsFile::open(weights_path);
 
-    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, DType::kF32});
+    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, 0, DType::kF32});
     std::vector<WeightSlot> slots = weight_slots(impl->config, impl->weights);
 
     // Match file tensors to table rows (names with or without "transformer.").
@@ -274,11 +273,11 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
             w.data = widen(t, n);
         }
     }
-    const std::size_t panel_bytes = options.decode_panels ? pack_decode_panels(impl->weights, impl->panels) : 0;
+    if (options.decode_panels) impl->panel_bytes = pack_decode_panels(impl->weights, impl->panels);
     spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32, {} bytes of decode "
                   "panels)",
                   dir.string(), slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes,
-                  panel_bytes);
+                  impl->panel_bytes);
     return Model(std::move(impl));
 }
 
@@ -288,5 +287,6 @@ const SafetensorsFile& Model::file() const { return impl_->file; }
 const std::filesystem::path& Model::dir() const { return impl_->dir; }
 std::int64_t Model::parameter_count() const { return impl_->parameter_count; }
 DType Model::dtype() const { return impl_->dtype; }
+std::int64_t Model::decode_panel_bytes() const { return static_cast<std::int64_t>(impl_->panel_bytes); }
 
 }  // namespace gpt2

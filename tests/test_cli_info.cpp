@@ -58,6 +58,12 @@ TEST(CliInfo, MakeModelThenInfo) {
     EXPECT_EQ(j["memory"]["weights_bytes"],
               static_cast<std::int64_t>(std::filesystem::file_size(dir / "m" / "model.safetensors")) + 960 * 4);
     EXPECT_EQ(j["memory"]["kv_cache_bytes"], 2 * 1 * 128 * 64 * 4);
+    // Decode's panel copy of the layer's four BF16 matrices: 64 x 192,
+    // 64 x 64, 64 x 256 and 256 x 64 values (widths already multiples of 16).
+    EXPECT_EQ(j["memory"]["decode_panels_bytes"], (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64) * 2);
+    EXPECT_EQ(j["memory"]["total_bytes"], j["memory"]["weights_bytes"].get<std::int64_t>() +
+                                              j["memory"]["decode_panels_bytes"].get<std::int64_t>() +
+                                              j["memory"]["kv_cache_bytes"].get<std::int64_t>());
     std::filesystem::remove_all(dir);
 }
 

@@ -74,6 +74,8 @@ public:
     // The dtype the checkpoint stores its matrices in (that of wte.weight;
     // kI8 for a q8 checkpoint).
     DType dtype() const;
+    // Bytes of the decode panels (LoadOptions::decode_panels; 0 without).
+    std::int64_t decode_panel_bytes() const;
 
 private:
     struct Impl;
