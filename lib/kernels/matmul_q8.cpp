@@ -196,13 +196,14 @@ namespace q8vnni {
 
 // 32 zmm registers: R × NN accumulators + R × 3 x registers + temporaries.
 constexpr int kRows = 4, kCols = 4, kDecodeCols = 1;
-// Software prefetch. More rows: the next tile's weight rows (the same offset,
-// NN rows further), because the tile reads NN rows as NN interleaved streams,
-// which the hardware prefetchers follow poorly. Decode reads one row after
-// the other, a single sequential stream, and prefetches 4 KB ahead of
-// it. Measured on a Zen 4 (one thread, weights streamed from memory,
-// K × N = 768 × 2304 / 3072 × 768): 4 interleaved rows with next-tile
-// prefetch ~10 / 13 GB/s, one row at a time 19-21 / 18-22.
+// Software prefetch. Several rows (prefill): the next tile's weight rows (the
+// same offset, NN rows further), because the tile reads NN rows as NN
+// interleaved streams, which the hardware prefetchers follow poorly. Decode
+// reads one row after the other, a single sequential stream, and prefetches
+// 4 KB ahead of it. Measured on a Zen 4 (one thread, weights streamed from
+// memory, K × N = 768 × 2304 / 3072 × 768): 4 interleaved rows with
+// next-tile prefetch ~10 / 13 GB/s; one row at a time 15-21 / 15-22 with
+// any prefetch distance from 0 to 24 KB (4 KB among the best).
 constexpr int kPrefetchTiles = 1;
 constexpr std::int64_t kDecodePrefetchBytes = 4096;
 
