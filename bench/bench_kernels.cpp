@@ -308,23 +308,37 @@ void BM_Attention(benchmark::State& state) {
 // of keys and values read.
 void BM_AttentionLayers(benchmark::State& state) {
     const int pos0 = static_cast<int>(state.range(0));
+    const bool f16 = state.range(2) == 1;   // the cache as binary16 (attention_f16)
     const int NH = 12, HS = 64, C = NH * HS, kLayers = 12;
     gpt2::ThreadPool pool(static_cast<int>(state.range(1)));
     const auto q = random_vector(static_cast<std::size_t>(C));
     std::vector<std::vector<float>> k, v;
+    std::vector<std::vector<std::uint16_t>> k16, v16;
+    const std::size_t n = static_cast<std::size_t>(pos0 + 1) * C;
     for (int l = 0; l < kLayers; ++l) {
-        k.push_back(random_vector(static_cast<std::size_t>(pos0 + 1) * C));
-        v.push_back(random_vector(static_cast<std::size_t>(pos0 + 1) * C));
+        k.push_back(random_vector(n));
+        v.push_back(random_vector(n));
+        if (f16) {
+            k16.emplace_back(n);
+            v16.emplace_back(n);
+            gpt2::kernels::narrow_to_f16(k16.back().data(), k.back().data(), static_cast<std::int64_t>(n));
+            gpt2::kernels::narrow_to_f16(v16.back().data(), v.back().data(), static_cast<std::int64_t>(n));
+            k.back() = {};
+            v.back() = {};
+        }
     }
     std::vector<float> out(static_cast<std::size_t>(C));
     int l = 0;
     for (auto _ : state) {
         const auto i = static_cast<std::size_t>(l);
-        gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), C, 1, pos0, NH, HS, pool);
+        if (f16)
+            gpt2::kernels::attention_f16(out.data(), C, q.data(), C, k16[i].data(), v16[i].data(), C, 1, pos0, NH, HS,
+                                         pool);
+        else gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), C, 1, pos0, NH, HS, pool);
         l = (l + 1) % kLayers;
         benchmark::DoNotOptimize(out.data());
     }
-    state.counters["GB_per_s"] = benchmark::Counter(2.0 * (pos0 + 1) * C * 4 / 1e9,
+    state.counters["GB_per_s"] = benchmark::Counter(2.0 * (pos0 + 1) * C * (f16 ? 2 : 4) / 1e9,
                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -388,6 +402,9 @@ BENCHMARK(BM_MatmulHalfBatch)->ArgNames({"C_in", "C_out", "threads"})
 BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"})
     ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})->Args({512, 3072, 768, 0, 1})
     ->Args({512, 3072, 768, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_AttentionLayers)->ArgNames({"pos0", "threads"})->ArgsProduct({{511, 1023}, {1, 2}})->UseRealTime();
+BENCHMARK(BM_AttentionLayers)
+    ->ArgNames({"pos0", "threads", "f16"})
+    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}})
+    ->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();

@@ -73,17 +73,28 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
 
     int row0 = 0;
     for (const Sequence& seq : p.seqs) {
-        float* k_cache = seq.cache->k(layer);
-        float* v_cache = seq.cache->v(layer);
+        KvCache& cache = *seq.cache;
         const float* qkv = s.qkv.data() + static_cast<int64_t>(row0) * 3 * C;
-        for (int t = 0; t < seq.T; ++t) {
-            const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
-            const auto bytes = sizeof(float) * static_cast<size_t>(C);
-            std::memcpy(k_cache + static_cast<int64_t>(seq.pos0 + t) * C, row + C, bytes);
-            std::memcpy(v_cache + static_cast<int64_t>(seq.pos0 + t) * C, row + 2 * C, bytes);
+        float* out = s.att.data() + static_cast<int64_t>(row0) * C;
+        const int64_t at = static_cast<int64_t>(seq.pos0) * C;   // the sequence's first new cache row
+        if (cache.dtype() == KvDtype::kF16) {
+            for (int t = 0; t < seq.T; ++t) {
+                const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
+                kernels::narrow_to_f16(cache.k_f16(layer) + at + static_cast<int64_t>(t) * C, row + C, C);
+                kernels::narrow_to_f16(cache.v_f16(layer) + at + static_cast<int64_t>(t) * C, row + 2 * C, C);
+            }
+            kernels::attention_f16(out, C, qkv, 3 * C, cache.k_f16(layer), cache.v_f16(layer), C, seq.T, seq.pos0,
+                                   cfg.n_head, cfg.head_dim(), ctx.pool);
+        } else {
+            for (int t = 0; t < seq.T; ++t) {
+                const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
+                const auto bytes = sizeof(float) * static_cast<size_t>(C);
+                std::memcpy(cache.k(layer) + at + static_cast<int64_t>(t) * C, row + C, bytes);
+                std::memcpy(cache.v(layer) + at + static_cast<int64_t>(t) * C, row + 2 * C, bytes);
+            }
+            kernels::attention(out, C, qkv, 3 * C, cache.k(layer), cache.v(layer), C, seq.T, seq.pos0, cfg.n_head,
+                               cfg.head_dim(), ctx.pool);
         }
-        kernels::attention(s.att.data() + static_cast<int64_t>(row0) * C, C, qkv, 3 * C, k_cache, v_cache, C,
-                           seq.T, seq.pos0, cfg.n_head, cfg.head_dim(), ctx.pool);
         row0 += seq.T;
     }
     report(p, "attention", layer, C, s.att.data());

@@ -87,7 +87,9 @@ Session::Session(const Model& model, SessionOptions options) {
             check_matrix(*t, "of a block", true);
     }
     const int max_tokens = options.max_tokens == 0 ? cfg.n_ctx : options.max_tokens;
-    impl_ = std::make_unique<Impl>(model, max_tokens, options.n_threads);
+    if (options.kv_dtype != KvDtype::kF32 && options.kv_dtype != KvDtype::kF16)
+        throw Error("session: kv_dtype must be KvDtype::kF32 or KvDtype::kF16");
+    impl_ = std::make_unique<Impl>(model, max_tokens, options.n_threads, options.kv_dtype);
 }
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -112,7 +114,7 @@ void Session::rewind(int n) {
 }
 
 Session Session::fork() const {
-    auto copy = std::make_unique<Impl>(*impl_->model, impl_->max_tokens, impl_->pool.size());
+    auto copy = std::make_unique<Impl>(*impl_->model, impl_->max_tokens, impl_->pool.size(), impl_->cache.dtype());
     copy->cache = impl_->cache.copy(impl_->position);
     copy->position = impl_->position;
     copy->observer = impl_->observer;
@@ -124,6 +126,7 @@ void Session::set_observer(ActivationObserver observer) { impl_->observer = std:
 int Session::position() const { return impl_->position; }
 int Session::max_tokens() const { return impl_->max_tokens; }
 int Session::n_threads() const { return impl_->pool.size(); }
+KvDtype Session::kv_dtype() const { return impl_->cache.dtype(); }
 const Model& Session::model() const { return *impl_->model; }
 
 }  // namespace gpt2

@@ -5,7 +5,9 @@ For each case below: writes case.json (model spec + token ids), lets the C++
 test write the random checkpoint (write_random_model, kept via
 GPT2_FORWARD_MODELS_DIR), records its SHA-256 in case.json, runs the
 independent PyTorch reference (scripts/reference_gpt2.py, float64) and stores
-logits.npy / hidden.npy beside it. Finally runs the test once more.
+logits.npy / hidden.npy beside it (and, for KV_F16_CASES, logits_kv_f16.npy:
+the reference with its keys and values rounded to binary16). Finally runs
+the test once more.
 
     /usr/bin/python3 scripts/make_forward_goldens.py [BUILD_DIR]   (default build/release)
 """
@@ -40,6 +42,11 @@ CASES = [
          vocab_size=501, layer_norm_epsilon=1e-5, T=300),
 ]
 
+# Cases that also get logits_kv_f16.npy: the reference with its keys and
+# values rounded to binary16, for sessions with an F16 KV cache (F32 and F16
+# weights; the sharp case, whose peaked attention magnifies the rounding).
+KV_F16_CASES = ("f32_l2_c64_h4", "f16_l3_c96_h4", "f32_sharp_l2_c72_h3")
+
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "release")
@@ -71,6 +78,9 @@ def main():
             json.dump(spec, f, indent=1)
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "reference_gpt2.py"), "--model", model,
                         "--ids", ",".join(map(str, spec["ids"])), "--out", d], check=True)
+        if case["name"] in KV_F16_CASES:
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "reference_gpt2.py"), "--model", model,
+                            "--ids", ",".join(map(str, spec["ids"])), "--out", d, "--kv-f16"], check=True)
     subprocess.run([test_bin], check=True)
 
 

@@ -90,7 +90,7 @@ def gelu_new(x):
     return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def forward(config, w, ids, bf16_products=False):
+def forward(config, w, ids, bf16_products=False, kv_f16=False):
     def linear_input(x):
         if not bf16_products:
             return x
@@ -112,6 +112,11 @@ def forward(config, w, ids, bf16_products=False):
         h = layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
         qkv = linear_input(h) @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]       # [T, 3C]
         q, k, v = qkv.split(C, dim=-1)
+        if kv_f16:
+            # The engine's F16 KV cache: keys and values computed in float32,
+            # then rounded to binary16 (to nearest, ties to even).
+            k = k.to(torch.float32).to(torch.float16).to(k.dtype)
+            v = v.to(torch.float32).to(torch.float16).to(v.dtype)
         q = q.view(T, n_head, HS).transpose(0, 1)                              # [NH, T, HS]
         k = k.view(T, n_head, HS).transpose(0, 1)
         v = v.view(T, n_head, HS).transpose(0, 1)
@@ -136,6 +141,9 @@ def main():
     parser.add_argument("--ids", required=True, help="comma-separated token ids")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    parser.add_argument("--kv-f16", action="store_true",
+                        help="round the keys and values to binary16 (the engine's F16 KV cache) and write only "
+                             "logits_kv_f16.npy")
     args = parser.parse_args()
 
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
@@ -148,8 +156,12 @@ def main():
     if min(ids) < 0 or max(ids) >= config["vocab_size"]:
         raise SystemExit("--ids: token id outside the vocabulary")
     with torch.no_grad():
-        logits, hidden = forward(config, weights, ids, bf16_products=bf16)
+        logits, hidden = forward(config, weights, ids, bf16_products=bf16, kv_f16=args.kv_f16)
     os.makedirs(args.out, exist_ok=True)
+    if args.kv_f16:
+        np.save(os.path.join(args.out, "logits_kv_f16.npy"), logits.numpy().astype(np.float32))
+        print(f"{args.out}: logits_kv_f16 {tuple(logits.shape)}", file=sys.stderr)
+        return
     np.save(os.path.join(args.out, "logits.npy"), logits.numpy().astype(np.float32))
     np.save(os.path.join(args.out, "hidden.npy"), hidden.numpy().astype(np.float32))
     print(f"{args.out}: logits {tuple(logits.shape)}, hidden {tuple(hidden.shape)}", file=sys.stderr)

@@ -260,7 +260,69 @@ TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
     }
 }
 
+// A session with an F16 KV cache against the reference run with its keys
+// and values rounded to binary16 the same way (logits_kv_f16.npy, made for
+// the cases of make_forward_goldens.py's KV_F16_CASES). Rounding can still
+// go the other way for a key or value within float32 noise of a binary16
+// rounding boundary (a step of 2^-11 relative), so the bound is looser than
+// kLogitTolerance. Measured on the sharp case (peaked attention): max
+// |diff| 4.6-4.7e-4, mean 1.5-1.8e-5 at each level; the other cases stay
+// under 1e-5. Leaving the rounding out is caught by both bounds: the F32
+// goldens are 3.5e-3 max and 5.0e-4 mean away from these on that case.
+constexpr double kKvF16LogitTolerance = 1e-3;
+constexpr double kKvF16MeanLogitTolerance = 5e-5;
+
+std::vector<std::string> kv_f16_case_names() {
+    std::vector<std::string> names;
+    for (const GoldenCase& c : all_cases())
+        if (fs::exists(c.dir / "logits_kv_f16.npy")) names.push_back(c.name);
+    return names;
+}
+
+class ForwardKvF16GoldenCase : public ForwardGoldenCase {};
+
+TEST_P(ForwardKvF16GoldenCase, F16KvCacheMatchesTheReferenceWithRoundedKeysAndValues) {
+    const GoldenCase c = read_case(gpt2::test::test_data_dir() / "forward" / std::get<0>(GetParam()));
+    const fs::path model_dir = model_dir_for(c);
+    if (c.generator == "sharp") write_sharp_model(model_dir, c.spec.config, c.spec.seed);
+    else gpt2::write_random_model(model_dir, c.spec);
+    ASSERT_EQ(gpt2::test::sha256_file(model_dir / "model.safetensors"), c.sha256);
+    const gpt2::Model model = gpt2::Model::load(model_dir);
+    const gpt2::test::NpyArray golden = gpt2::test::read_npy(c.dir / "logits_kv_f16.npy");
+    const int T = static_cast<int>(c.ids.size());
+    ASSERT_EQ(golden.shape, (std::vector<std::int64_t>{T, model.config().vocab_size}));
+
+    gpt2::Session session(model, {.max_tokens = 0, .n_threads = 2, .kv_dtype = gpt2::KvDtype::kF16});
+    const std::span<const float> logits = session.eval_all(c.ids);
+    ASSERT_EQ(logits.size(), golden.data.size());
+    const double max_diff = max_abs_diff(logits.data(), golden.data.data(), logits.size());
+    double mean_diff = 0.0;
+    for (std::size_t i = 0; i < logits.size(); ++i)
+        mean_diff += std::fabs(static_cast<double>(logits[i]) - golden.data[i]);
+    mean_diff /= static_cast<double>(logits.size());
+    std::printf("[ %s ] F16 KV cache, %s: max|logit diff| = %.3g, mean %.3g\n", c.name.c_str(),
+                gpt2::kernels::cpu::isa_name(gpt2::kernels::cpu::active()), max_diff, mean_diff);
+    EXPECT_LE(max_diff, kKvF16LogitTolerance);
+    EXPECT_LE(mean_diff, kKvF16MeanLogitTolerance);
+    if (std::getenv("GPT2_FORWARD_MODELS_DIR") == nullptr) fs::remove_all(model_dir);
+}
+
+TEST(ForwardGolden, SomeCasesHaveF16KvCacheGoldens) {
+    const std::vector<std::string> names = kv_f16_case_names();
+    EXPECT_GE(names.size(), 2u);
+    bool sharp = false;
+    for (const GoldenCase& c : all_cases())
+        sharp |= c.generator == "sharp" && std::find(names.begin(), names.end(), c.name) != names.end();
+    EXPECT_TRUE(sharp) << "the sharp case is the one where the cache's rounding shows";
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, ForwardGoldenCase, ::testing::Combine(::testing::ValuesIn(case_names()), ::testing::ValuesIn(isas())),
+                         [](const ::testing::TestParamInfo<CaseAndIsa>& info) {
+                             return std::get<0>(info.param) + "_" + gpt2::kernels::cpu::isa_name(std::get<1>(info.param));
+                         });
+
+INSTANTIATE_TEST_SUITE_P(Cases, ForwardKvF16GoldenCase,
+                         ::testing::Combine(::testing::ValuesIn(kv_f16_case_names()), ::testing::ValuesIn(isas())),
                          [](const ::testing::TestParamInfo<CaseAndIsa>& info) {
                              return std::get<0>(info.param) + "_" + gpt2::kernels::cpu::isa_name(std::get<1>(info.param));
                          });

@@ -26,6 +26,7 @@
 #include "kernels/reference.hpp"
 #include "kernels/residual.hpp"
 #include "kernels/softmax.hpp"
+#include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
 namespace gpt2::kernels {
@@ -309,6 +310,76 @@ TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
             for (int c = 0; c < C; ++c)
                 ASSERT_EQ(row[static_cast<std::size_t>(c)], fast[static_cast<std::size_t>(t) * C + c]) << t << "," << c;
         }
+    }
+}
+
+// The F16 cache's contract (attention.hpp): attention_f16 over binary16 rows
+// gives exactly attention() over F32 rows holding the widened values, on
+// the decode path (one query, any heads per thread), small batches and the
+// prefill path (≥ 16 queries), at any thread count. The values are widened
+// here by numeric::f16_to_f32, independently of the kernels' conversions.
+TEST_P(Kernels, AttentionOverAnF16CacheEqualsF32AttentionOverTheWidenedValues) {
+    ThreadPool one(1, 0), two(2, 0);
+    struct Shape { int NH, HS, T, pos0; };
+    for (const Shape s : {Shape{12, 64, 1, 127}, Shape{3, 64, 1, 40}, Shape{4, 16, 1, 63}, Shape{2, 15, 2, 3},
+                          Shape{6, 48, 5, 33}, Shape{4, 24, 20, 7}, Shape{12, 64, 17, 100}, Shape{1, 1, 1, 0},
+                          Shape{2, 100, 3, 9}}) {
+        const int C = s.NH * s.HS;
+        const int n_rows = s.pos0 + s.T;
+        const auto qkv = random_vector(static_cast<std::size_t>(s.T) * 3 * C, 31);
+        const auto k = random_vector(static_cast<std::size_t>(n_rows) * C, 32, 3.0f);
+        const auto v = random_vector(static_cast<std::size_t>(n_rows) * C, 33, 3.0f);
+        std::vector<std::uint16_t> k16(k.size()), v16(v.size());
+        std::vector<float> k_wide(k.size()), v_wide(v.size());
+        for (std::size_t i = 0; i < k.size(); ++i) {
+            k16[i] = gpt2::numeric::f32_to_f16(k[i]);
+            v16[i] = gpt2::numeric::f32_to_f16(v[i]);
+            k_wide[i] = gpt2::numeric::f16_to_f32(k16[i]);
+            v_wide[i] = gpt2::numeric::f16_to_f32(v16[i]);
+        }
+        std::vector<float> expected(static_cast<std::size_t>(s.T) * C);
+        attention(expected.data(), C, qkv.data(), 3 * C, k_wide.data(), v_wide.data(), C, s.T, s.pos0, s.NH, s.HS,
+                  one);
+        for (ThreadPool* pool : {&one, &two}) {
+            std::vector<float> got(expected.size(), NAN);
+            attention_f16(got.data(), C, qkv.data(), 3 * C, k16.data(), v16.data(), C, s.T, s.pos0, s.NH, s.HS, *pool);
+            ASSERT_EQ(got, expected) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " pos0=" << s.pos0
+                                     << " threads=" << pool->size();
+        }
+        // Without the rounding (attention over the unrounded F32 rows) the
+        // results differ: the comparison above can tell the two apart.
+        std::vector<float> unrounded(expected.size());
+        attention(unrounded.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS, one);
+        if (s.HS > 1) {
+            EXPECT_NE(unrounded, expected);
+        }
+    }
+}
+
+// narrow_to_f16 (the cache's writes, the level's conversion instructions)
+// rounds as numeric::f32_to_f16: to nearest, ties to even, subnormals,
+// overflow to infinity.
+TEST_P(Kernels, NarrowToF16RoundsAsTheReferenceConversion) {
+    std::vector<float> x = random_vector(1000, 34, 100.0f);
+    const auto small = random_vector(200, 35, 1e-4f);   // F16 subnormals start below 6.1e-5
+    x.insert(x.end(), small.begin(), small.end());
+    for (float e : {0.0f, -0.0f, 65504.0f, 65519.0f, 65520.0f, -70000.0f, INFINITY, -INFINITY, 1e-8f, -3e-8f,
+                    5.9604645e-8f, 2.9802322e-8f, 1.0009765625f, 1.00048828125f, 1.00146484375f, 6.103515625e-05f})
+        x.push_back(e);
+    x.push_back(NAN);
+    const std::int64_t n = static_cast<std::int64_t>(x.size());
+    std::vector<std::uint16_t> got(x.size());
+    narrow_to_f16(got.data(), x.data(), n);
+    for (std::int64_t i = 0; i + 1 < n; ++i)
+        ASSERT_EQ(got[static_cast<std::size_t>(i)], gpt2::numeric::f32_to_f16(x[static_cast<std::size_t>(i)]))
+            << "x = " << x[static_cast<std::size_t>(i)];
+    EXPECT_TRUE(std::isnan(gpt2::numeric::f16_to_f32(got.back())));
+    // Unaligned starts and every tail length.
+    for (int off = 1; off < 20; ++off) {
+        std::vector<std::uint16_t> part(static_cast<std::size_t>(n - off));
+        narrow_to_f16(part.data(), x.data() + off, n - off - 1);
+        for (std::int64_t i = 0; i + 1 < n - off; ++i)
+            ASSERT_EQ(part[static_cast<std::size_t>(i)], got[static_cast<std::size_t>(i + off)]) << off << "," << i;
     }
 }
 

@@ -4,7 +4,9 @@
 // not change a single bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -221,13 +223,63 @@ TEST_F(KvCache, TokenIdsAndEmptyBatchesAreChecked) {
     }
 }
 
+// An F16 cache keeps every guarantee of the F32 one (decode equals prefill,
+// chunks, forks and thread counts change no bit) and changes the logits only
+// by its rounding: close to the F32 cache's, but not the same bits.
+TEST_F(KvCache, F16CacheKeepsEveryGuarantee) {
+    const gpt2::SessionOptions f16{.max_tokens = 0, .n_threads = 2, .kv_dtype = gpt2::KvDtype::kF16};
+    const std::vector<std::int32_t> ids = random_ids(300, 21);
+    gpt2::Session full(*model_, f16);
+    EXPECT_EQ(full.kv_dtype(), gpt2::KvDtype::kF16);
+    const std::vector<float> all = copy(full.eval_all(ids));
+
+    gpt2::Session step(*model_, f16);
+    for (int t = 0; t < static_cast<int>(ids.size()); ++t)
+        ASSERT_EQ(copy(step.eval({&ids[static_cast<std::size_t>(t)], 1})), row(all, t)) << "position " << t;
+
+    gpt2::Session chunked(*model_, {.max_tokens = 0, .n_threads = 1, .kv_dtype = gpt2::KvDtype::kF16});
+    std::vector<float> pieces;
+    std::size_t start = 0;
+    for (std::size_t len : {17u, 1u, 100u, 182u}) {
+        const std::span<const float> l = chunked.eval_all({ids.data() + start, len});
+        pieces.insert(pieces.end(), l.begin(), l.end());
+        if (start == 17) {   // fork mid-way: the branch continues as the trunk does
+            gpt2::Session branch = chunked.fork();
+            EXPECT_EQ(branch.kv_dtype(), gpt2::KvDtype::kF16);
+            const std::vector<float> b = copy(branch.eval_all({ids.data() + start + len, 20}));
+            EXPECT_EQ(b, std::vector<float>(all.begin() + static_cast<std::ptrdiff_t>(start + len) * kVocab,
+                                            all.begin() + static_cast<std::ptrdiff_t>(start + len + 20) * kVocab));
+        }
+        start += len;
+    }
+    ASSERT_EQ(start, ids.size());
+    EXPECT_EQ(pieces, all);
+
+    gpt2::Session f32(*model_, {.max_tokens = 0, .n_threads = 2});
+    const std::vector<float> exact = copy(f32.eval_all(ids));
+    EXPECT_NE(all, exact) << "the F16 cache rounds the keys and values";
+    EXPECT_LE(max_diff(all, exact), 1e-2);
+    int same_top = 0;
+    for (int t = 0; t < static_cast<int>(ids.size()); ++t) {
+        const std::vector<float> a = row(all, t), b = row(exact, t);
+        same_top += std::max_element(a.begin(), a.end()) - a.begin() == std::max_element(b.begin(), b.end()) - b.begin();
+    }
+    EXPECT_GE(same_top, 295);
+}
+
+TEST_F(KvCache, KvDtypeOutsideTheEnumIsAnError) {
+    EXPECT_THROW(gpt2::Session(*model_, {.max_tokens = 0, .n_threads = 1, .kv_dtype = static_cast<gpt2::KvDtype>(7)}),
+                 gpt2::Error);
+}
+
 TEST_F(KvCache, LogitsAreBitIdenticalForAnyThreadCount) {
     const std::vector<std::int32_t> prompt = random_ids(70, 10);
     const std::vector<std::int32_t> steps = random_ids(5, 11);
     std::vector<std::vector<float>> results;
-    for (int n_threads : {1, 2, 3}) {
-        gpt2::Session s(*model_, {.max_tokens = 0, .n_threads = n_threads});
-        EXPECT_EQ(s.n_threads(), n_threads);
+    for (int n_threads : {1, 2, 3, -1, -2, -3}) {   // negative: the same counts with an F16 cache
+        const gpt2::KvDtype kv = n_threads < 0 ? gpt2::KvDtype::kF16 : gpt2::KvDtype::kF32;
+        gpt2::Session s(*model_, {.max_tokens = 0, .n_threads = std::abs(n_threads), .kv_dtype = kv});
+        EXPECT_EQ(s.n_threads(), std::abs(n_threads));
         std::vector<float> out = copy(s.eval_all(prompt));
         for (std::int32_t id : steps) {
             const std::span<const float> l = s.eval({&id, 1});
@@ -237,6 +289,8 @@ TEST_F(KvCache, LogitsAreBitIdenticalForAnyThreadCount) {
     }
     EXPECT_EQ(results[0], results[1]);
     EXPECT_EQ(results[0], results[2]);
+    EXPECT_EQ(results[3], results[4]);
+    EXPECT_EQ(results[3], results[5]);
 }
 
 TEST_F(KvCache, ObserverSeesEveryNamedActivationInOrder) {

@@ -19,8 +19,9 @@
 // fork/rewind history.
 //
 // Cost: a decode step reads every weight once plus O(position) of cache per
-// layer. Memory: 2 · n_layer · max_tokens · n_embd floats of KV cache
-// (touched only as positions are filled) + scratch for up to 256 positions.
+// layer. Memory: 2 · n_layer · max_tokens · n_embd values of KV cache (4 or
+// 2 bytes each, see KvDtype; touched only as positions are filled) +
+// scratch for up to 256 positions.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,9 +33,20 @@
 
 namespace gpt2 {
 
+// The element type of the KV cache.
+//   kF32: exact; the logits match the reference implementation.
+//   kF16: IEEE binary16, each key and value rounded to nearest when
+//         written: half the memory, and half the bytes a decode step reads
+//         at long contexts (llama.cpp's default). Attention then computes
+//         in F32 on the widened values: the logits are exactly those of an
+//         F32 cache holding the rounded values, and every determinism
+//         guarantee below holds (docs/architecture.md, "KV cache").
+enum class KvDtype { kF32, kF16 };
+
 struct SessionOptions {
     int max_tokens = 0;   // KV-cache capacity; 0 = the model's n_ctx
     int n_threads = 0;    // 0 = the number of hardware threads
+    KvDtype kv_dtype = KvDtype::kF32;
 };
 
 // A named intermediate activation, rows [pos0, pos0 + T) of a [T, width]
@@ -92,6 +104,7 @@ public:
     int position() const;
     int max_tokens() const;
     int n_threads() const;
+    KvDtype kv_dtype() const;
     const Model& model() const;
 
 private:

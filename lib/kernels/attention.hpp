@@ -10,6 +10,8 @@
 // (simd::dot for the scores, kernels::softmax, then an fma sweep over s), so
 // the result does not depend on the thread count or on how many queries are
 // evaluated together (chunked prefill gives the same bits as prefill at once).
+#include <cstdint>
+
 namespace gpt2 {
 class ThreadPool;
 }
@@ -22,5 +24,16 @@ namespace gpt2::kernels {
 //       holding the keys and values of positions 0 .. pos0+T-1.
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
                int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool);
+
+// The same over a cache of binary16 values: exactly attention() over an F32
+// cache holding the widened values (the values are widened on the fly, a
+// tile at a time, for decode; the whole span at once for prefill, which
+// re-reads every row once per block of queries).
+void attention_f16(float* out, int out_stride, const float* q, int q_stride, const std::uint16_t* k,
+                   const std::uint16_t* v, int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool);
+
+// dst[i] = src[i] rounded to binary16 (to nearest, ties to even, as
+// numeric::f32_to_f16), with the active level's conversion instructions.
+void narrow_to_f16(std::uint16_t* dst, const float* src, std::int64_t n);
 
 }  // namespace gpt2::kernels

@@ -48,8 +48,12 @@ struct AttentionArgs {
     int out_stride;
     const float* q;
     int q_stride;
+    // The cache rows: k and v for an F32 cache, k_f16 and v_f16 (binary16)
+    // for an F16 one (attend_f16); the other pair is null.
     const float* k;
     const float* v;
+    const std::uint16_t* k_f16;
+    const std::uint16_t* v_f16;
     int kv_stride;
     int pos0, HS;
     float scale;
@@ -103,6 +107,15 @@ struct Kernels {
     // as attend(); scores: scratch of R · (pos0 + t0 + R) floats.
     void (*attend_queries)(const AttentionArgs& a, int t0, int R, int h, float* scores);
     int query_block;
+    // attend() over an F16 cache (k_f16, v_f16): the same bits as attend()
+    // over an F32 cache holding the widened values.
+    void (*attend_f16)(const AttentionArgs& a, int t, int h0, int h1, float* scores);
+    // rows × width binary16 values (rows src_stride apart) widened into dst
+    // (rows dst_stride apart); exact.
+    void (*widen_f16_rows)(float* dst, std::int64_t dst_stride, const std::uint16_t* src, std::int64_t src_stride,
+                           int rows, int width);
+    // n floats rounded to binary16, to nearest, ties to even.
+    void (*narrow_to_f16)(std::uint16_t* dst, const float* src, std::int64_t n);
     void (*layer_norm)(float* out, const float* x, const float* weight, const float* bias, int T, int C, float eps);
     void (*softmax)(float* out, const float* x, int n);
     void (*gelu)(float* out, const float* x, std::int64_t n);
