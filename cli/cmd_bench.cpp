@@ -27,6 +27,7 @@ struct BenchOptions {
     std::string prompt_tokens = "128,512";
     std::string gen_tokens = "128";
     std::string depth = "0";
+    std::string kv_dtypes = "f32";
     int reps = 5;
     std::uint64_t seed = kDefaultSeed;
 };
@@ -34,6 +35,7 @@ struct BenchOptions {
 struct Row {
     std::string test;   // "pp128", "tg128", "tg128@d512"
     int threads;
+    KvDtype kv_dtype;
     int tokens;
     int depth;          // tg: positions already in the cache when timing starts
     std::vector<double> tokens_per_s;   // one per repetition
@@ -48,8 +50,8 @@ double median(std::vector<double> v) {
 using Clock = std::chrono::steady_clock;
 
 // pp: one eval() of `n` random ids in a fresh session (the prefill path).
-double time_pp(const Model& model, const std::vector<std::int32_t>& ids, int threads) {
-    Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads});
+double time_pp(const Model& model, const std::vector<std::int32_t>& ids, int threads, KvDtype kv) {
+    Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads, .kv_dtype = kv});
     const auto t0 = Clock::now();
     s.eval(ids);
     return static_cast<double>(ids.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
@@ -58,8 +60,8 @@ double time_pp(const Model& model, const std::vector<std::int32_t>& ids, int thr
 // tg: `n` single-token eval() calls (the decode path; no sampling, as
 // llama-bench's tg) after an untimed prefill of the first `depth` ids, so
 // that each step attends over depth + i cached positions.
-double time_tg(const Model& model, const std::vector<std::int32_t>& ids, int depth, int threads) {
-    Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads});
+double time_tg(const Model& model, const std::vector<std::int32_t>& ids, int depth, int threads, KvDtype kv) {
+    Session s(model, {.max_tokens = static_cast<int>(ids.size()), .n_threads = threads, .kv_dtype = kv});
     if (depth > 0) s.eval(std::span<const std::int32_t>(ids.data(), static_cast<std::size_t>(depth)));
     const auto t0 = Clock::now();
     for (std::size_t i = static_cast<std::size_t>(depth); i < ids.size(); ++i) s.eval({&ids[i], 1});
@@ -72,6 +74,16 @@ void run_bench(const BenchOptions& o) {
     const std::vector<int> pp = parse_int_list(o.prompt_tokens, "--prompt-tokens");
     const std::vector<int> tg = parse_int_list(o.gen_tokens, "--gen-tokens");
     const std::vector<int> depths = parse_int_list(o.depth, "--depth", 0);
+    std::vector<KvDtype> kv_dtypes;
+    for (std::size_t start = 0; start <= o.kv_dtypes.size();) {
+        const std::size_t comma = std::min(o.kv_dtypes.find(',', start), o.kv_dtypes.size());
+        const std::string item = o.kv_dtypes.substr(start, comma - start);
+        const auto it = kv_dtype_names().find(item);
+        if (it == kv_dtype_names().end())
+            usage_error(fmt::format("--kv-dtype: '{}' is not a KV cache type: allowed f32, f16 (comma-separated)", item));
+        kv_dtypes.push_back(it->second);
+        start = comma + 1;
+    }
     if (o.reps < 1 || o.reps > 1000) usage_error(fmt::format("--reps {} is out of range: allowed [1, 1000]", o.reps));
     ModelOptions mo = o.model;
     const LoadedModel loaded = load_model(mo);
@@ -105,14 +117,18 @@ void run_bench(const BenchOptions& o) {
         for (int n : tg) keep("tg", n, d);
 
     std::vector<Row> rows;
-    for (int t : threads) {
-        for (const Test& test : tests) {
-            const std::vector<std::int32_t> ids = random_ids(test.n + test.depth);
-            Row row{test.name, t, test.n, test.depth, {}};
-            const auto time = [&] { return test.prefill ? time_pp(model, ids, t) : time_tg(model, ids, test.depth, t); };
-            time();   // warm-up: page in weights, grow buffers
-            for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back(time());
-            rows.push_back(std::move(row));
+    for (const KvDtype kv : kv_dtypes) {
+        for (int t : threads) {
+            for (const Test& test : tests) {
+                const std::vector<std::int32_t> ids = random_ids(test.n + test.depth);
+                Row row{test.name, t, kv, test.n, test.depth, {}};
+                const auto time = [&] {
+                    return test.prefill ? time_pp(model, ids, t, kv) : time_tg(model, ids, test.depth, t, kv);
+                };
+                time();   // warm-up: page in weights, grow buffers
+                for (int r = 0; r < o.reps; ++r) row.tokens_per_s.push_back(time());
+                rows.push_back(std::move(row));
+            }
         }
     }
     if (rows.empty()) usage_error(fmt::format("nothing to run: every test is longer than the context of {} tokens", n_ctx));
@@ -130,6 +146,7 @@ void run_bench(const BenchOptions& o) {
                             {"params", model.parameter_count()},
                             {"test", r.test},
                             {"threads", r.threads},
+                            {"kv_dtype", kv_dtype_name(r.kv_dtype)},
                             {"n_tokens", r.tokens},
                             {"depth", r.depth},
                             {"reps", r.tokens_per_s.size()},
@@ -144,12 +161,12 @@ void run_bench(const BenchOptions& o) {
     using Col = Table::Column;
     using A = Table::Align;
     Table table({Col{"model"}, Col{"dtype"}, Col{"size", A::kRight}, Col{"params", A::kRight},
-                 Col{"threads", A::kRight}, Col{"test", A::kRight}, Col{"t/s (median)", A::kRight},
+                 Col{"threads", A::kRight}, Col{"kv", A::kRight}, Col{"test", A::kRight}, Col{"t/s (median)", A::kRight},
                  Col{"min - max", A::kRight}});
     for (const Row& r : rows) {
         const auto [lo, hi] = std::minmax_element(r.tokens_per_s.begin(), r.tokens_per_s.end());
         table.add_row({name, dtype, fmt::format("{:.2f} MiB", size_mib), fmt::format("{:.2f} M", params_m),
-                       std::to_string(r.threads), r.test, fmt_num(median(r.tokens_per_s), 2),
+                       std::to_string(r.threads), kv_dtype_name(r.kv_dtype), r.test, fmt_num(median(r.tokens_per_s), 2),
                        fmt::format("{:.2f} - {:.2f}", *lo, *hi)});
     }
     std::fputs(table.render().c_str(), stdout);
@@ -174,13 +191,15 @@ void add_bench_command(CLI::App& app) {
                     "Context already in the cache before each tg test (untimed prefill), comma-separated: tg128@d512 "
                     "decodes 128 tokens over 512-639 cached positions")
         ->capture_default_str();
+    cmd->add_option("--kv-dtype", o->kv_dtypes, "KV cache types to measure (f32, f16), comma-separated")
+        ->capture_default_str();
     cmd->add_option("--reps", o->reps, "Repetitions per test")->capture_default_str();
     cmd->add_option("-s,--seed", o->seed, "Seed of the random prompt ids")->capture_default_str();
     cmd->footer(
         "Examples:\n"
         "  gpt2 bench\n"
         "  gpt2 bench --model models/kjv-small --threads 1,2 --prompt-tokens 64,256 --gen-tokens 64 --reps 3 --json\n"
-        "  gpt2 bench --model models/gpt2 --prompt-tokens 512 --gen-tokens 128 --depth 0,512,872\n");
+        "  gpt2 bench --model models/gpt2 --prompt-tokens 512 --gen-tokens 128 --depth 0,512,872 --kv-dtype f32,f16\n");
     cmd->callback([o] { run_bench(*o); });
 }
 

@@ -261,7 +261,7 @@ void run_compare(const CompareOptions& o) {
     const std::vector<sampling::Preset> presets = pick(o, user);
     const LoadedModel loaded = load_model(o.model);
     const std::vector<std::int32_t> ids = encode_prompt(loaded, prompt_text);
-    const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads});
+    const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads, .kv_dtype = o.model.kv_dtype});
 
     // One lane per (strategy, run), in table order.
     std::vector<Lane> lanes;

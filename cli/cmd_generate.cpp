@@ -51,7 +51,7 @@ void run_generate(const GenerateCommandOptions& o) {
     const sampling::Chain chain = build_chain(params);
     const std::vector<std::int32_t> ids = encode_prompt(loaded, prompt_text);
 
-    const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads});
+    const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads, .kv_dtype = o.model.kv_dtype});
     GenerateOptions gen;
     gen.max_new_tokens = o.n;
     gen.stop = o.stop;

@@ -7,6 +7,8 @@
 
 #include "commands.hpp"
 #include "gpt2/model.hpp"
+#include "gpt2/session.hpp"
+#include "options.hpp"
 
 namespace gpt2::cli {
 
@@ -14,6 +16,7 @@ namespace {
 
 struct InfoOptions {
     std::string model_dir;
+    KvDtype kv_dtype = KvDtype::kF32;   // the KV cache the estimate counts
     bool json = false;
 };
 
@@ -22,7 +25,7 @@ struct InfoOptions {
 // so the whole file; 1-D tensors stored in 16 bits are also widened to F32
 // copies), decode's panel copy of the layer matrices (Model::load's
 // default), plus the KV cache of a session at full context, K and V per
-// layer: 2 x L x T x C x 4 bytes (F32). Activation scratch (a few x T x 4C
+// layer: 2 x L x T x C x 4 bytes (F32; 2 with --kv-dtype f16). Activation scratch (a few x T x 4C
 // floats) is not included.
 struct MemoryEstimate {
     std::int64_t weights_bytes;
@@ -31,14 +34,16 @@ struct MemoryEstimate {
     std::int64_t total() const { return weights_bytes + decode_panels_bytes + kv_cache_bytes; }
 };
 
-MemoryEstimate estimate_memory(const Model& model) {
+std::int64_t kv_element_bytes(KvDtype kv) { return kv == KvDtype::kF16 ? 2 : 4; }
+
+MemoryEstimate estimate_memory(const Model& model, KvDtype kv) {
     const Config& c = model.config();
     std::int64_t widened = 0;
     for (const TensorView& t : model.file().tensors())
         if (t.shape.size() == 1 && (t.dtype == DType::kF16 || t.dtype == DType::kBF16))
             widened += t.numel() * static_cast<std::int64_t>(sizeof(float));
     return {static_cast<std::int64_t>(model.file().file_size()) + widened, model.decode_panel_bytes(),
-            2LL * c.n_layer * c.n_ctx * c.n_embd * static_cast<std::int64_t>(sizeof(float))};
+            2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
 }
 
 std::string shape_string(const std::vector<std::int64_t>& shape) {
@@ -47,9 +52,9 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
 
 std::string mib(std::int64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
 
-void print_json(const Model& model) {
+void print_json(const Model& model, KvDtype kv) {
     const Config& c = model.config();
-    const MemoryEstimate mem = estimate_memory(model);
+    const MemoryEstimate mem = estimate_memory(model, kv);
     nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
     for (const TensorView& t : model.file().tensors()) {
         tensors.push_back({{"name", t.name}, {"dtype", t.dtype_name}, {"shape", t.shape}, {"bytes", t.nbytes}});
@@ -65,14 +70,15 @@ void print_json(const Model& model) {
         {"memory", {{"weights_bytes", mem.weights_bytes},
                     {"decode_panels_bytes", mem.decode_panels_bytes},
                     {"kv_cache_bytes", mem.kv_cache_bytes},
+                    {"kv_cache_dtype", kv_dtype_name(kv)},
                     {"total_bytes", mem.total()}}},
     };
     fmt::print("{}\n", j.dump(2));
 }
 
-void print_text(const Model& model) {
+void print_text(const Model& model, KvDtype kv) {
     const Config& c = model.config();
-    const MemoryEstimate mem = estimate_memory(model);
+    const MemoryEstimate mem = estimate_memory(model, kv);
     fmt::print("model       {}\n", model.dir().string());
     fmt::print("config      n_layer {}, n_head {}, n_embd {}, n_ctx {}, vocab_size {}, layer_norm_epsilon {}, "
                "activation {}\n",
@@ -84,9 +90,9 @@ void print_text(const Model& model) {
     fmt::print("file        {} ({} bytes, {})\n", model.file().path().string(), model.file().file_size(),
                mib(static_cast<std::int64_t>(model.file().file_size())));
     fmt::print("memory      {} = weights {} (mapped in place) + decode panels {} + KV cache at n_ctx {} "
-               "(2 x {} layers x {} positions x {} x 4 bytes)\n",
+               "(2 x {} layers x {} positions x {} x {} bytes, {})\n",
                mib(mem.total()), mib(mem.weights_bytes), mib(mem.decode_panels_bytes), mib(mem.kv_cache_bytes),
-               c.n_layer, c.n_ctx, c.n_embd);
+               c.n_layer, c.n_ctx, c.n_embd, kv_element_bytes(kv), kv_dtype_name(kv));
     const auto& tensors = model.file().tensors();
     std::size_t width = 4;
     for (const TensorView& t : tensors) width = std::max(width, t.name.size());
@@ -105,12 +111,13 @@ void add_info_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("info", "Show a model's config, parameter count, tensors, sizes and memory needs");
     cmd->add_option("-m,--model", options->model_dir, "Model directory (config.json + model.safetensors)")
         ->required();
+    add_kv_dtype_option(*cmd, options->kv_dtype);
     cmd->add_flag("--json", options->json, "Print one JSON object instead of text");
     cmd->footer("Example:\n  gpt2 make-model --preset tiny --out /tmp/tiny && gpt2 info --model /tmp/tiny\n");
     cmd->callback([options] {
         const Model model = Model::load(options->model_dir);
-        if (options->json) print_json(model);
-        else print_text(model);
+        if (options->json) print_json(model, options->kv_dtype);
+        else print_text(model, options->kv_dtype);
     });
 }
 

@@ -100,7 +100,7 @@ void run_logits(const LogitsOptions& opt) {
     if (!opt.prompt.empty()) ids = tok->encode(opt.prompt);
     if (ids.empty()) usage_error("logits: the prompt encodes to no tokens; give a non-empty --prompt");
     const int V = model.config().vocab_size;
-    Session session(model, {.max_tokens = 0, .n_threads = opt.model.threads});
+    Session session(model, {.max_tokens = 0, .n_threads = opt.model.threads, .kv_dtype = opt.model.kv_dtype});
     const int T = static_cast<int>(ids.size());
     const std::span<const float> logits = opt.all_positions ? session.eval_all(ids) : session.eval(ids);
     const int rows = opt.all_positions ? T : 1;
@@ -127,6 +127,7 @@ void add_logits_command(CLI::App& app) {
                     "$GPT2_MODEL_DIR, else the bundled models/kjv-small");
     cmd->add_option("-t,--threads", opt->model.threads, "Worker threads (0 = all cores)")
         ->check(CLI::NonNegativeNumber);
+    add_kv_dtype_option(*cmd, opt->model.kv_dtype);
     cmd->add_option("--ids", opt->ids, "Comma-separated token ids, e.g. 464,3290,318");
     cmd->add_option("--prompt", opt->prompt, "Text, encoded with the model's tokenizer (instead of --ids)");
     cmd->add_flag("--all-positions", opt->all_positions, "Logits of every position, not only the last");

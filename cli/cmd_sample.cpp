@@ -126,7 +126,7 @@ void run_sample(const SampleOptions& o) {
     const sampling::SamplingParams params = build_params(o.sampler, loaded.tokenizer);
     sampling::Chain chain = build_chain(params);
     const std::vector<std::int32_t> ids = encode_prompt(loaded, prompt_text);
-    const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads});
+    const Prefill prompt = prefill(loaded.model, ids, {.max_tokens = 0, .n_threads = o.model.threads, .kv_dtype = o.model.kv_dtype});
     const Tokenizer& tok = loaded.tokenizer;
 
     GenerateOptions gen;

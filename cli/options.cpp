@@ -174,8 +174,31 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
                    "$GPT2_MODEL_DIR, else the bundled models/kjv-small");
     cmd.add_option("-t,--threads", o.threads, "Threads for the forward pass (0 = all hardware threads)")
         ->capture_default_str();
+    add_kv_dtype_option(cmd, o.kv_dtype);
     cmd.add_flag("--json", o.json, "Machine-readable JSON on stdout instead of text");
 }
+
+void add_kv_dtype_option(CLI::App& cmd, KvDtype& kv_dtype) {
+    cmd.add_option("--kv-dtype", kv_dtype,
+                   "KV cache element type: f32 (exact) or f16 (half the memory and the bytes read per step at long "
+                   "contexts; keys and values rounded to binary16)")
+        ->transform(CLI::Validator(
+            [](std::string& value) -> std::string {
+                const auto it = kv_dtype_names().find(value);
+                if (it == kv_dtype_names().end()) return "'" + value + "' is not a KV cache type: allowed f32, f16";
+                value = std::to_string(static_cast<int>(it->second));   // the enum's value, as CLI11 reads it
+                return "";
+            },
+            "f32|f16"))
+        ->default_str("f32");
+}
+
+const std::map<std::string, KvDtype>& kv_dtype_names() {
+    static const std::map<std::string, KvDtype> names{{"f32", KvDtype::kF32}, {"f16", KvDtype::kF16}};
+    return names;
+}
+
+std::string kv_dtype_name(KvDtype dtype) { return dtype == KvDtype::kF16 ? "f16" : "f32"; }
 
 void add_sampler_options(CLI::App& cmd, SamplerOptions& o) {
     auto& p = o.params;

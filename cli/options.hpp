@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "gpt2/model.hpp"
 #include "gpt2/sampling/chain.hpp"
 #include "gpt2/sampling/params.hpp"
+#include "gpt2/session.hpp"
 #include "gpt2/tokenizer.hpp"
 
 namespace gpt2::cli {
@@ -29,8 +31,16 @@ inline constexpr std::uint64_t kDefaultSeed = 42;
 struct ModelOptions {
     std::string model_dir;   // empty: default_model_dir()
     int threads = 0;         // 0: every hardware thread
+    KvDtype kv_dtype = KvDtype::kF32;   // --kv-dtype f32|f16
     bool json = false;
 };
+
+// "f32" / "f16" -> KvDtype, for --kv-dtype (a CLI11 transformer; anything
+// else is a usage error naming the allowed values).
+const std::map<std::string, KvDtype>& kv_dtype_names();
+// --kv-dtype f32|f16 (default f32), for the commands that run a session.
+void add_kv_dtype_option(CLI::App& cmd, KvDtype& kv_dtype);
+std::string kv_dtype_name(KvDtype dtype);
 
 // --seed and every sampler option. `set` records which were given, so a
 // stage they need can be added to the default order (see build_params()).

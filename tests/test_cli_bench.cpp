@@ -31,6 +31,19 @@ TEST(CliBench, JsonRows) {
         EXPECT_LE(lo, med);
         EXPECT_LE(med, hi);
         EXPECT_EQ(row["samples"].size(), 2u);
+        EXPECT_EQ(row["kv_dtype"], "f32");
+    }
+}
+
+TEST(CliBench, EachKvDtypeGetsItsRows) {
+    const auto r = run_cli("bench --threads 1 --prompt-tokens 16 --gen-tokens 4 --depth 20 --kv-dtype f32,f16 --reps 1 "
+                           "--json" + model_arg());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 4u);   // 2 KV types x (pp16, tg4@d20)
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(j[i]["kv_dtype"], i < 2 ? "f32" : "f16");
+        EXPECT_EQ(j[i]["test"], i % 2 == 0 ? "pp16" : "tg4@d20");
     }
 }
 

@@ -94,6 +94,15 @@ TEST(CliErrors, UnknownStrategyAndBadLists) {
     expect_one_line(run_cli("compare -p hi --strategies greedy,lukewarm" + model_arg()), 2, "lukewarm");
     expect_one_line(run_cli("bench --threads 1,x" + model_arg()), 2, "--threads \"1,x\"");
     expect_one_line(run_cli("sample -p hi --top 0" + model_arg()), 2, "--top 0 is out of range");
+    expect_one_line(run_cli("bench --kv-dtype f32,bf16" + model_arg()), 2, "'bf16' is not a KV cache type");
+}
+
+TEST(CliErrors, UnknownKvDtype) {
+    // Parsed by CLI11 (its two-line usage error), with the allowed values named.
+    const auto r = run_cli("generate -p hi --kv-dtype q8" + model_arg());
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find("--kv-dtype: 'q8' is not a KV cache type: allowed f32, f16"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 TEST(CliErrors, BadPresetsFile) {

@@ -64,6 +64,15 @@ TEST(CliInfo, MakeModelThenInfo) {
     EXPECT_EQ(j["memory"]["total_bytes"], j["memory"]["weights_bytes"].get<std::int64_t>() +
                                               j["memory"]["decode_panels_bytes"].get<std::int64_t>() +
                                               j["memory"]["kv_cache_bytes"].get<std::int64_t>());
+    EXPECT_EQ(j["memory"]["kv_cache_dtype"], "f32");
+    // An F16 cache: 2 bytes a value.
+    Result half = run("info --json --kv-dtype f16 --model " + model);
+    ASSERT_EQ(half.status, 0) << half.output;
+    const auto h = nlohmann::json::parse(half.output);
+    EXPECT_EQ(h["memory"]["kv_cache_bytes"], 2 * 1 * 128 * 64 * 2);
+    EXPECT_EQ(h["memory"]["kv_cache_dtype"], "f16");
+    EXPECT_EQ(h["memory"]["total_bytes"].get<std::int64_t>(),
+              j["memory"]["total_bytes"].get<std::int64_t>() - 2 * 1 * 128 * 64 * 2);
     std::filesystem::remove_all(dir);
 }
 
