@@ -318,11 +318,16 @@ void BM_AttentionLayers(benchmark::State& state) {
     for (int l = 0; l < kLayers; ++l) {
         k.push_back(random_vector(n));
         v.push_back(random_vector(n));
-        if (f16) {
+        if (f16) {   // head-major, as KvCache keeps it
             k16.emplace_back(n);
             v16.emplace_back(n);
-            gpt2::kernels::narrow_to_f16(k16.back().data(), k.back().data(), static_cast<std::int64_t>(n));
-            gpt2::kernels::narrow_to_f16(v16.back().data(), v.back().data(), static_cast<std::int64_t>(n));
+            for (int h = 0; h < NH; ++h)
+                for (int p = 0; p <= pos0; ++p) {
+                    const std::size_t src = static_cast<std::size_t>(p) * C + static_cast<std::size_t>(h) * HS;
+                    const std::size_t dst = (static_cast<std::size_t>(h) * (pos0 + 1) + p) * HS;
+                    gpt2::kernels::narrow_to_f16(k16.back().data() + dst, k.back().data() + src, HS);
+                    gpt2::kernels::narrow_to_f16(v16.back().data() + dst, v.back().data() + src, HS);
+                }
             k.back() = {};
             v.back() = {};
         }
@@ -332,8 +337,8 @@ void BM_AttentionLayers(benchmark::State& state) {
     for (auto _ : state) {
         const auto i = static_cast<std::size_t>(l);
         if (f16)
-            gpt2::kernels::attention_f16(out.data(), C, q.data(), C, k16[i].data(), v16[i].data(), C, 1, pos0, NH, HS,
-                                         pool);
+            gpt2::kernels::attention_f16(out.data(), C, q.data(), C, k16[i].data(), v16[i].data(),
+                                         static_cast<std::int64_t>(pos0 + 1) * HS, 1, pos0, NH, HS, pool);
         else gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), C, 1, pos0, NH, HS, pool);
         l = (l + 1) % kLayers;
         benchmark::DoNotOptimize(out.data());

@@ -26,7 +26,7 @@ struct Session::Impl {
 
     Impl(const Model& m, int max_tok, int n_threads, KvDtype kv_dtype)
         : model(&m), max_tokens(max_tok), pool(n_threads),
-          cache(m.config().n_layer, max_tok, m.config().n_embd, kv_dtype) {}
+          cache(m.config().n_layer, max_tok, m.config().n_head, m.config().head_dim(), kv_dtype) {}
 
     // Throws gpt2::Error for an empty batch, a batch past max_tokens or an id
     // outside the vocabulary.

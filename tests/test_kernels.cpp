@@ -313,11 +313,13 @@ TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
     }
 }
 
-// The F16 cache's contract (attention.hpp): attention_f16 over binary16 rows
-// gives exactly attention() over F32 rows holding the widened values, on
-// the decode path (one query, any heads per thread), small batches and the
-// prefill path (≥ 16 queries), at any thread count. The values are widened
-// here by numeric::f16_to_f32, independently of the kernels' conversions.
+// The F16 cache's contract (attention.hpp): attention_f16 over head-major
+// binary16 rows gives exactly attention() over position-major F32 rows
+// holding the widened values, on the decode path (one query, any heads per
+// thread), small batches and the prefill path (≥ 16 queries), at any thread
+// count. The values are rounded and widened here by numeric::, independently
+// of the kernels' conversions, and the head stride leaves unused room after
+// each head's positions, as a cache with max_tokens > positions does.
 TEST_P(Kernels, AttentionOverAnF16CacheEqualsF32AttentionOverTheWidenedValues) {
     ThreadPool one(1, 0), two(2, 0);
     struct Shape { int NH, HS, T, pos0; };
@@ -329,20 +331,27 @@ TEST_P(Kernels, AttentionOverAnF16CacheEqualsF32AttentionOverTheWidenedValues) {
         const auto qkv = random_vector(static_cast<std::size_t>(s.T) * 3 * C, 31);
         const auto k = random_vector(static_cast<std::size_t>(n_rows) * C, 32, 3.0f);
         const auto v = random_vector(static_cast<std::size_t>(n_rows) * C, 33, 3.0f);
-        std::vector<std::uint16_t> k16(k.size()), v16(v.size());
+        const std::int64_t head_stride = static_cast<std::int64_t>(n_rows + 3) * s.HS;
+        std::vector<std::uint16_t> k16(static_cast<std::size_t>(head_stride * s.NH), 0x7e00),   // NaN padding
+            v16(k16.size(), 0x7e00);
         std::vector<float> k_wide(k.size()), v_wide(v.size());
-        for (std::size_t i = 0; i < k.size(); ++i) {
-            k16[i] = gpt2::numeric::f32_to_f16(k[i]);
-            v16[i] = gpt2::numeric::f32_to_f16(v[i]);
-            k_wide[i] = gpt2::numeric::f16_to_f32(k16[i]);
-            v_wide[i] = gpt2::numeric::f16_to_f32(v16[i]);
-        }
+        for (int p = 0; p < n_rows; ++p)
+            for (int c = 0; c < C; ++c) {
+                const std::size_t i = static_cast<std::size_t>(p) * C + c;
+                const std::size_t h = static_cast<std::size_t>(c / s.HS);
+                const std::size_t j = h * head_stride + static_cast<std::size_t>(p) * s.HS + c % s.HS;
+                k16[j] = gpt2::numeric::f32_to_f16(k[i]);
+                v16[j] = gpt2::numeric::f32_to_f16(v[i]);
+                k_wide[i] = gpt2::numeric::f16_to_f32(k16[j]);
+                v_wide[i] = gpt2::numeric::f16_to_f32(v16[j]);
+            }
         std::vector<float> expected(static_cast<std::size_t>(s.T) * C);
         attention(expected.data(), C, qkv.data(), 3 * C, k_wide.data(), v_wide.data(), C, s.T, s.pos0, s.NH, s.HS,
                   one);
         for (ThreadPool* pool : {&one, &two}) {
             std::vector<float> got(expected.size(), NAN);
-            attention_f16(got.data(), C, qkv.data(), 3 * C, k16.data(), v16.data(), C, s.T, s.pos0, s.NH, s.HS, *pool);
+            attention_f16(got.data(), C, qkv.data(), 3 * C, k16.data(), v16.data(), head_stride, s.T, s.pos0, s.NH,
+                          s.HS, *pool);
             ASSERT_EQ(got, expected) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " pos0=" << s.pos0
                                      << " threads=" << pool->size();
         }

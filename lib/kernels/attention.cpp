@@ -27,7 +27,7 @@ std::int64_t balanced(std::int64_t i, std::int64_t n) { return (i % 2 == 0) ? i 
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
                int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool) {
     const auto attend = f32::active().attend;
-    const f32::AttentionArgs a{out,    out_stride, q,  q_stride, k, v, nullptr, nullptr, kv_stride, pos0, HS,
+    const f32::AttentionArgs a{out,     out_stride, q,  q_stride, k, v, nullptr, nullptr, kv_stride, 0, pos0, HS,
                                1.0f / std::sqrt(static_cast<float>(HS))};
     // Tasks are (query, head) pairs, task = i·NH + h. Query t costs
     // O(pos0 + t), so the queries are visited in the order t = 0, T-1, 1,
@@ -81,44 +81,45 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
 }
 
 void attention_f16(float* out, int out_stride, const float* q, int q_stride, const std::uint16_t* k,
-                   const std::uint16_t* v, int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool) {
+                   const std::uint16_t* v, std::int64_t head_stride, int T, int pos0, int NH, int HS,
+                   ThreadPool& pool) {
     const f32::Kernels& kernels = f32::active();
     const int C = NH * HS;
     const int n = pos0 + T;
     if (T >= kBlockedMinQueries) {
-        // Prefill reads each row once per block of queries: widen the span
-        // once into F32 rows and run the F32 kernel on them.
+        // Prefill: widen the span once into position-major F32 rows (the
+        // F32 cache's layout) and run the F32 kernel on them.
         thread_local std::vector<float> widened;   // [2, n, C], reused
         const std::size_t rows_size = static_cast<std::size_t>(n) * static_cast<std::size_t>(C);
         if (widened.size() < 2 * rows_size) widened.resize(2 * rows_size);
         float* k32 = widened.data();
         float* v32 = widened.data() + rows_size;
-        pool.parallel_for(2 * static_cast<std::int64_t>(n), 1, 2 * static_cast<std::int64_t>(n) * C,
+        pool.parallel_for(2 * static_cast<std::int64_t>(NH), 1, 2 * static_cast<std::int64_t>(n) * C,
                           [&](std::int64_t begin, std::int64_t end, int) {
-                              for (std::int64_t r = begin; r < end; ++r) {
-                                  const bool is_v = r >= n;
-                                  const std::int64_t s = is_v ? r - n : r;
-                                  kernels.widen_f16_rows((is_v ? v32 : k32) + s * C, C,
-                                                         (is_v ? v : k) + s * kv_stride, kv_stride, 1, C);
+                              for (std::int64_t task = begin; task < end; ++task) {
+                                  const bool is_v = task >= NH;
+                                  const std::int64_t h = is_v ? task - NH : task;
+                                  kernels.widen_f16_rows((is_v ? v32 : k32) + h * HS, C,
+                                                         (is_v ? v : k) + h * head_stride, HS, n, HS);
                               }
                           });
         attention(out, out_stride, q, q_stride, k32, v32, C, T, pos0, NH, HS, pool);
         return;
     }
-    const f32::AttentionArgs a{out,    out_stride, q,  q_stride, nullptr, nullptr, k, v, kv_stride, pos0, HS,
+    const f32::AttentionArgs a{out, out_stride, q, q_stride, nullptr, nullptr, k, v, HS, head_stride, pos0, HS,
                                1.0f / std::sqrt(static_cast<float>(HS))};
     const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
     const std::int64_t work = positions * NH * (2 * HS + 16);
-    // As attention()'s decode path: (query, head) tasks, runs of heads.
+    // As attention()'s decode path: (query, head) tasks in balanced order.
     pool.parallel_for(static_cast<std::int64_t>(T) * NH, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
-        thread_local std::vector<float> scores;   // [heads in the run, positions]
+        thread_local std::vector<float> scores;   // [positions], reused
         std::int64_t task = begin;
         while (task < end) {
             const int i = static_cast<int>(task / NH);
             const int h0 = static_cast<int>(task % NH);
             const int h1 = static_cast<int>(std::min<std::int64_t>(NH, h0 + (end - task)));
             const int t = static_cast<int>(balanced(i, T));
-            const std::size_t need = static_cast<std::size_t>(pos0 + t + 1) * static_cast<std::size_t>(h1 - h0);
+            const std::size_t need = static_cast<std::size_t>(pos0 + t + 1);
             if (scores.size() < need) scores.resize(need);
             kernels.attend_f16(a, t, h0, h1, scores.data());
             task += h1 - h0;

@@ -25,12 +25,16 @@ namespace gpt2::kernels {
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
                int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool);
 
-// The same over a cache of binary16 values: exactly attention() over an F32
-// cache holding the widened values (the values are widened on the fly, a
-// tile at a time, for decode; the whole span at once for prefill, which
-// re-reads every row once per block of queries).
+// The same over a cache of binary16 values laid out head-major: head h's
+// keys (values) for positions 0, 1, ... are HS-value rows starting at
+// k + h · head_stride (head_stride ≥ (pos0 + T) · HS), so that decode reads
+// each head's span as one sequential stream. Exactly attention() over an F32
+// cache holding the widened values: decode widens them as it loads them;
+// prefill (≥ 16 queries, which re-reads each row once per block of queries)
+// widens the span once into F32 rows and runs the F32 kernel.
 void attention_f16(float* out, int out_stride, const float* q, int q_stride, const std::uint16_t* k,
-                   const std::uint16_t* v, int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool);
+                   const std::uint16_t* v, std::int64_t head_stride, int T, int pos0, int NH, int HS,
+                   ThreadPool& pool);
 
 // dst[i] = src[i] rounded to binary16 (to nearest, ties to even, as
 // numeric::f32_to_f16), with the active level's conversion instructions.
