@@ -286,7 +286,8 @@ void BM_MatmulHalf(benchmark::State& state) {
                                                        benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Causal attention of T new queries over a cache of pos0 + T rows (12 heads of 64).
+// Causal attention of T new queries over a cache of pos0 + T positions (12 heads
+// of 64, head-major as KvCache keeps it).
 void BM_Attention(benchmark::State& state) {
     const int T = static_cast<int>(state.range(0)), pos0 = static_cast<int>(state.range(1));
     const int NH = 12, HS = 64, C = NH * HS;
@@ -296,7 +297,8 @@ void BM_Attention(benchmark::State& state) {
     const auto v = random_vector(static_cast<std::size_t>(pos0 + T) * C);
     std::vector<float> out(static_cast<std::size_t>(T) * C);
     for (auto _ : state) {
-        gpt2::kernels::attention(out.data(), C, q.data(), C, k.data(), v.data(), C, T, pos0, NH, HS, pool);
+        gpt2::kernels::attention(out.data(), C, q.data(), C, k.data(), v.data(),
+                                 gpt2::kernels::head_major(pos0 + T, HS), T, pos0, NH, HS, pool);
         benchmark::DoNotOptimize(out.data());
     }
 }
@@ -318,28 +320,24 @@ void BM_AttentionLayers(benchmark::State& state) {
     for (int l = 0; l < kLayers; ++l) {
         k.push_back(random_vector(n));
         v.push_back(random_vector(n));
-        if (f16) {   // head-major, as KvCache keeps it
+        if (f16) {
             k16.emplace_back(n);
             v16.emplace_back(n);
-            for (int h = 0; h < NH; ++h)
-                for (int p = 0; p <= pos0; ++p) {
-                    const std::size_t src = static_cast<std::size_t>(p) * C + static_cast<std::size_t>(h) * HS;
-                    const std::size_t dst = (static_cast<std::size_t>(h) * (pos0 + 1) + p) * HS;
-                    gpt2::kernels::narrow_to_f16(k16.back().data() + dst, k.back().data() + src, HS);
-                    gpt2::kernels::narrow_to_f16(v16.back().data() + dst, v.back().data() + src, HS);
-                }
+            gpt2::kernels::narrow_to_f16(k16.back().data(), k.back().data(), static_cast<std::int64_t>(n));
+            gpt2::kernels::narrow_to_f16(v16.back().data(), v.back().data(), static_cast<std::int64_t>(n));
             k.back() = {};
             v.back() = {};
         }
     }
     std::vector<float> out(static_cast<std::size_t>(C));
+    const gpt2::kernels::KvLayout layout = gpt2::kernels::head_major(pos0 + 1, HS);   // as KvCache keeps it
     int l = 0;
     for (auto _ : state) {
         const auto i = static_cast<std::size_t>(l);
         if (f16)
-            gpt2::kernels::attention_f16(out.data(), C, q.data(), C, k16[i].data(), v16[i].data(),
-                                         static_cast<std::int64_t>(pos0 + 1) * HS, 1, pos0, NH, HS, pool);
-        else gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), C, 1, pos0, NH, HS, pool);
+            gpt2::kernels::attention_f16(out.data(), C, q.data(), C, k16[i].data(), v16[i].data(), layout, 1, pos0, NH,
+                                         HS, pool);
+        else gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), layout, 1, pos0, NH, HS, pool);
         l = (l + 1) % kLayers;
         benchmark::DoNotOptimize(out.data());
     }

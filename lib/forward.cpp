@@ -72,34 +72,36 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
     report(p, "qkv", layer, 3 * C, s.qkv.data());
 
     int row0 = 0;
+    const int HS = cfg.head_dim();
     for (const Sequence& seq : p.seqs) {
         KvCache& cache = *seq.cache;
         const float* qkv = s.qkv.data() + static_cast<int64_t>(row0) * 3 * C;
         float* out = s.att.data() + static_cast<int64_t>(row0) * C;
-        if (cache.dtype() == KvDtype::kF16) {
-            // Head-major (kv_cache.hpp): head h of position p at h · head_stride + p · HS.
-            const int HS = cfg.head_dim();
-            for (int t = 0; t < seq.T; ++t) {
-                const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
-                const int64_t pos = static_cast<int64_t>(seq.pos0 + t) * HS;
-                for (int h = 0; h < cfg.n_head; ++h) {
-                    const int64_t dst = h * cache.head_stride() + pos;
-                    kernels::narrow_to_f16(cache.k_f16(layer) + dst, row + C + h * HS, HS);
-                    kernels::narrow_to_f16(cache.v_f16(layer) + dst, row + 2 * C + h * HS, HS);
+        // Head-major (kv_cache.hpp): head h of position p at h · head_stride + p · HS.
+        const bool f16 = cache.dtype() == KvDtype::kF16;
+        for (int t = 0; t < seq.T; ++t) {
+            const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
+            const int64_t pos = static_cast<int64_t>(seq.pos0 + t) * HS;
+            for (int h = 0; h < cfg.n_head; ++h) {
+                const int64_t at = h * cache.head_stride() + pos;
+                const float* k = row + C + h * HS;
+                const float* v = row + 2 * C + h * HS;
+                if (f16) {
+                    kernels::narrow_to_f16(cache.k_f16(layer) + at, k, HS);
+                    kernels::narrow_to_f16(cache.v_f16(layer) + at, v, HS);
+                } else {
+                    std::memcpy(cache.k(layer) + at, k, sizeof(float) * static_cast<size_t>(HS));
+                    std::memcpy(cache.v(layer) + at, v, sizeof(float) * static_cast<size_t>(HS));
                 }
             }
-            kernels::attention_f16(out, C, qkv, 3 * C, cache.k_f16(layer), cache.v_f16(layer), cache.head_stride(),
-                                   seq.T, seq.pos0, cfg.n_head, HS, ctx.pool);
+        }
+        const kernels::KvLayout layout = kernels::head_major(cache.max_tokens(), HS);
+        if (f16) {
+            kernels::attention_f16(out, C, qkv, 3 * C, cache.k_f16(layer), cache.v_f16(layer), layout, seq.T, seq.pos0,
+                                   cfg.n_head, HS, ctx.pool);
         } else {
-            for (int t = 0; t < seq.T; ++t) {
-                const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
-                const auto bytes = sizeof(float) * static_cast<size_t>(C);
-                const int64_t at = static_cast<int64_t>(seq.pos0 + t) * C;
-                std::memcpy(cache.k(layer) + at, row + C, bytes);
-                std::memcpy(cache.v(layer) + at, row + 2 * C, bytes);
-            }
-            kernels::attention(out, C, qkv, 3 * C, cache.k(layer), cache.v(layer), C, seq.T, seq.pos0, cfg.n_head,
-                               cfg.head_dim(), ctx.pool);
+            kernels::attention(out, C, qkv, 3 * C, cache.k(layer), cache.v(layer), layout, seq.T, seq.pos0, cfg.n_head,
+                               HS, ctx.pool);
         }
         row0 += seq.T;
     }

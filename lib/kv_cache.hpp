@@ -4,14 +4,12 @@
 // half the bytes a decode step streams at long contexts, each value
 // rounded to nearest when written).
 //
-// Layout per layer l, for K and for V:
-//   F32: [max_tokens, C] row-major (row p holds position p, heads side by
-//        side: head h at columns [h·HS, (h+1)·HS)), read with row stride C;
-//   F16: head-major [n_head, max_tokens, HS] (head h's positions in one
-//        contiguous run, head_stride() = max_tokens·HS apart), so decode
-//        reads each head as one sequential stream (kernels::attention_f16).
-// The L·2 matrices are one allocation, left uninitialised so pages are only
-// touched (and counted in the resident set) as positions are filled.
+// Layout per layer l, for K and for V: head-major [n_head, max_tokens, HS]
+// (kernels::head_major): head h's positions in one contiguous run,
+// head_stride() = max_tokens·HS apart, so decode reads each head as one
+// sequential stream. The L·2 matrices are one allocation, left
+// uninitialised so pages are only touched (and counted in the resident set)
+// as positions are filled.
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -30,13 +28,13 @@ public:
     }
 
     KvDtype dtype() const { return dtype_; }
-    // The F32 rows (dtype() == kF32; null otherwise).
+    // The F32 values (dtype() == kF32; null otherwise).
     float* k(int layer) { return f32_ ? f32_.get() + offset(layer, 0) : nullptr; }
     float* v(int layer) { return f32_ ? f32_.get() + offset(layer, 1) : nullptr; }
-    // The binary16 heads (dtype() == kF16; null otherwise).
+    // The binary16 values (dtype() == kF16; null otherwise).
     std::uint16_t* k_f16(int layer) { return f16_ ? f16_.get() + offset(layer, 0) : nullptr; }
     std::uint16_t* v_f16(int layer) { return f16_ ? f16_.get() + offset(layer, 1) : nullptr; }
-    // Elements between two heads of the F16 layout.
+    // Elements between two heads.
     std::int64_t head_stride() const { return static_cast<std::int64_t>(max_tokens_) * head_dim_; }
 
     int max_tokens() const { return max_tokens_; }
@@ -44,21 +42,15 @@ public:
     // A copy holding the first n_positions positions of every matrix.
     KvCache copy(int n_positions) const {
         KvCache out(n_layer_, max_tokens_, n_head_, head_dim_, dtype_);
-        const std::size_t C = static_cast<std::size_t>(n_head_) * static_cast<std::size_t>(head_dim_);
-        const std::size_t rows = static_cast<std::size_t>(n_positions);
+        const std::size_t values = static_cast<std::size_t>(n_positions) * static_cast<std::size_t>(head_dim_);
         for (int l = 0; l < n_layer_; ++l)
-            for (int which = 0; which < 2; ++which) {
-                const std::size_t at = offset(l, which);
-                if (f32_) {
-                    std::memcpy(out.f32_.get() + at, f32_.get() + at, rows * C * sizeof(float));
-                    continue;
-                }
+            for (int which = 0; which < 2; ++which)
                 for (int h = 0; h < n_head_; ++h) {
-                    const std::size_t head = at + static_cast<std::size_t>(h) * static_cast<std::size_t>(head_stride());
-                    std::memcpy(out.f16_.get() + head, f16_.get() + head,
-                                rows * static_cast<std::size_t>(head_dim_) * sizeof(std::uint16_t));
+                    const std::size_t at =
+                        offset(l, which) + static_cast<std::size_t>(h) * static_cast<std::size_t>(head_stride());
+                    if (f32_) std::memcpy(out.f32_.get() + at, f32_.get() + at, values * sizeof(float));
+                    else std::memcpy(out.f16_.get() + at, f16_.get() + at, values * sizeof(std::uint16_t));
                 }
-            }
         return out;
     }
 

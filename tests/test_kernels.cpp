@@ -284,6 +284,19 @@ TEST_P(Kernels, ResidualAddMatchesNaive) {
     EXPECT_EQ(fast, naive);
 }
 
+// Position-major rows [n_rows, NH·HS] rearranged head-major [NH,
+// max_positions, HS], the positions past n_rows filled with `pad`.
+template <typename T>
+std::vector<T> to_head_major(const std::vector<T>& rows, int NH, int HS, int n_rows, int max_positions, T pad) {
+    std::vector<T> heads(static_cast<std::size_t>(NH) * max_positions * HS, pad);
+    for (int p = 0; p < n_rows; ++p)
+        for (int h = 0; h < NH; ++h)
+            for (int c = 0; c < HS; ++c)
+                heads[(static_cast<std::size_t>(h) * max_positions + p) * HS + c] =
+                    rows[static_cast<std::size_t>(p) * NH * HS + h * HS + c];
+    return heads;
+}
+
 TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
     ThreadPool pool(2, 0);
     struct Shape { int NH, HS, T, pos0; };
@@ -296,7 +309,8 @@ TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
         const auto k = random_vector(static_cast<std::size_t>(n_rows) * C, 19);
         const auto v = random_vector(static_cast<std::size_t>(n_rows) * C, 20);
         std::vector<float> fast(static_cast<std::size_t>(s.T) * C), naive(fast.size());
-        attention(fast.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS, pool);
+        attention(fast.data(), C, qkv.data(), 3 * C, k.data(), v.data(), position_major(C, s.HS), s.T, s.pos0, s.NH,
+                  s.HS, pool);
         reference::attention(naive.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS);
         for (std::size_t i = 0; i < fast.size(); ++i)
             ASSERT_NEAR(fast[i], naive[i], 1e-5) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " i=" << i;
@@ -305,21 +319,21 @@ TEST_P(Kernels, AttentionMatchesNaiveIncludingOddHeadSizes) {
         ThreadPool one(1, 0);
         for (int t = 0; t < s.T; ++t) {
             std::vector<float> row(static_cast<std::size_t>(C));
-            attention(row.data(), C, qkv.data() + static_cast<std::size_t>(t) * 3 * C, 3 * C, k.data(), v.data(), C,
-                      1, s.pos0 + t, s.NH, s.HS, one);
+            attention(row.data(), C, qkv.data() + static_cast<std::size_t>(t) * 3 * C, 3 * C, k.data(), v.data(),
+                      position_major(C, s.HS), 1, s.pos0 + t, s.NH, s.HS, one);
             for (int c = 0; c < C; ++c)
                 ASSERT_EQ(row[static_cast<std::size_t>(c)], fast[static_cast<std::size_t>(t) * C + c]) << t << "," << c;
         }
     }
 }
 
-// The F16 cache's contract (attention.hpp): attention_f16 over head-major
-// binary16 rows gives exactly attention() over position-major F32 rows
-// holding the widened values, on the decode path (one query, any heads per
-// thread), small batches and the prefill path (≥ 16 queries), at any thread
-// count. The values are rounded and widened here by numeric::, independently
-// of the kernels' conversions, and the head stride leaves unused room after
-// each head's positions, as a cache with max_tokens > positions does.
+// The F16 cache's contract (attention.hpp): attention_f16 over binary16
+// values (head-major with unused room after each head's positions, as
+// KvCache keeps them, and position-major) gives exactly attention() over F32
+// rows holding the widened values, on the decode path (one query, any heads
+// per thread), small batches and the prefill path (≥ 16 queries), at any
+// thread count. The values are rounded and widened here by numeric::,
+// independently of the kernels' conversions.
 TEST_P(Kernels, AttentionOverAnF16CacheEqualsF32AttentionOverTheWidenedValues) {
     ThreadPool one(1, 0), two(2, 0);
     struct Shape { int NH, HS, T, pos0; };
@@ -331,34 +345,36 @@ TEST_P(Kernels, AttentionOverAnF16CacheEqualsF32AttentionOverTheWidenedValues) {
         const auto qkv = random_vector(static_cast<std::size_t>(s.T) * 3 * C, 31);
         const auto k = random_vector(static_cast<std::size_t>(n_rows) * C, 32, 3.0f);
         const auto v = random_vector(static_cast<std::size_t>(n_rows) * C, 33, 3.0f);
-        const std::int64_t head_stride = static_cast<std::int64_t>(n_rows + 3) * s.HS;
-        std::vector<std::uint16_t> k16(static_cast<std::size_t>(head_stride * s.NH), 0x7e00),   // NaN padding
-            v16(k16.size(), 0x7e00);
+        std::vector<std::uint16_t> k16(k.size()), v16(v.size());
         std::vector<float> k_wide(k.size()), v_wide(v.size());
-        for (int p = 0; p < n_rows; ++p)
-            for (int c = 0; c < C; ++c) {
-                const std::size_t i = static_cast<std::size_t>(p) * C + c;
-                const std::size_t h = static_cast<std::size_t>(c / s.HS);
-                const std::size_t j = h * head_stride + static_cast<std::size_t>(p) * s.HS + c % s.HS;
-                k16[j] = gpt2::numeric::f32_to_f16(k[i]);
-                v16[j] = gpt2::numeric::f32_to_f16(v[i]);
-                k_wide[i] = gpt2::numeric::f16_to_f32(k16[j]);
-                v_wide[i] = gpt2::numeric::f16_to_f32(v16[j]);
-            }
+        for (std::size_t i = 0; i < k.size(); ++i) {
+            k16[i] = gpt2::numeric::f32_to_f16(k[i]);
+            v16[i] = gpt2::numeric::f32_to_f16(v[i]);
+            k_wide[i] = gpt2::numeric::f16_to_f32(k16[i]);
+            v_wide[i] = gpt2::numeric::f16_to_f32(v16[i]);
+        }
+        const int max_positions = n_rows + 3;   // unused room after each head, NaN-filled
+        const auto k16_heads = to_head_major(k16, s.NH, s.HS, n_rows, max_positions, std::uint16_t{0x7e00});
+        const auto v16_heads = to_head_major(v16, s.NH, s.HS, n_rows, max_positions, std::uint16_t{0x7e00});
         std::vector<float> expected(static_cast<std::size_t>(s.T) * C);
-        attention(expected.data(), C, qkv.data(), 3 * C, k_wide.data(), v_wide.data(), C, s.T, s.pos0, s.NH, s.HS,
-                  one);
+        attention(expected.data(), C, qkv.data(), 3 * C, k_wide.data(), v_wide.data(), position_major(C, s.HS), s.T,
+                  s.pos0, s.NH, s.HS, one);
         for (ThreadPool* pool : {&one, &two}) {
             std::vector<float> got(expected.size(), NAN);
-            attention_f16(got.data(), C, qkv.data(), 3 * C, k16.data(), v16.data(), head_stride, s.T, s.pos0, s.NH,
-                          s.HS, *pool);
+            attention_f16(got.data(), C, qkv.data(), 3 * C, k16_heads.data(), v16_heads.data(),
+                          head_major(max_positions, s.HS), s.T, s.pos0, s.NH, s.HS, *pool);
             ASSERT_EQ(got, expected) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " pos0=" << s.pos0
                                      << " threads=" << pool->size();
+            std::vector<float> rows(expected.size(), NAN);   // position-major binary16 rows
+            attention_f16(rows.data(), C, qkv.data(), 3 * C, k16.data(), v16.data(), position_major(C, s.HS), s.T,
+                          s.pos0, s.NH, s.HS, *pool);
+            ASSERT_EQ(rows, expected) << "position-major, NH=" << s.NH << " T=" << s.T;
         }
         // Without the rounding (attention over the unrounded F32 rows) the
         // results differ: the comparison above can tell the two apart.
         std::vector<float> unrounded(expected.size());
-        attention(unrounded.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS, one);
+        attention(unrounded.data(), C, qkv.data(), 3 * C, k.data(), v.data(), position_major(C, s.HS), s.T, s.pos0,
+                  s.NH, s.HS, one);
         if (s.HS > 1) {
             EXPECT_NE(unrounded, expected);
         }
@@ -450,10 +466,21 @@ TEST_P(Kernels, AttentionIsBitIdenticalToItsDocumentedOrder) {
         }
         for (ThreadPool* pool : {&one, &two}) {
             std::vector<float> got(expected.size());
-            attention(got.data(), C, qkv.data(), 3 * C, k.data(), v.data(), C, s.T, s.pos0, s.NH, s.HS, *pool);
+            attention(got.data(), C, qkv.data(), 3 * C, k.data(), v.data(), position_major(C, s.HS), s.T, s.pos0, s.NH,
+                      s.HS, *pool);
             for (std::size_t i = 0; i < got.size(); ++i)
                 ASSERT_EQ(got[i], expected[i]) << "NH=" << s.NH << " HS=" << s.HS << " T=" << s.T << " pos0=" << s.pos0
                                                << " threads=" << pool->size() << " i=" << i;
+            // KvCache's head-major layout (each head's positions contiguous,
+            // unused room after them): the same bits.
+            const int max_positions = n_rows + 5;
+            const auto k_heads = to_head_major(k, s.NH, s.HS, n_rows, max_positions, NAN);
+            const auto v_heads = to_head_major(v, s.NH, s.HS, n_rows, max_positions, NAN);
+            std::vector<float> heads(expected.size());
+            attention(heads.data(), C, qkv.data(), 3 * C, k_heads.data(), v_heads.data(),
+                      head_major(max_positions, s.HS), s.T, s.pos0, s.NH, s.HS, *pool);
+            ASSERT_EQ(heads, expected) << "head-major, NH=" << s.NH << " HS=" << s.HS << " T=" << s.T
+                                       << " pos0=" << s.pos0 << " threads=" << pool->size();
         }
     }
 }

@@ -22,24 +22,47 @@ constexpr int kBlockedMinQueries = 16;
 // grows with their index (a query's causal span), paired so that the pool's
 // contiguous ranges get about equal work.
 std::int64_t balanced(std::int64_t i, std::int64_t n) { return (i % 2 == 0) ? i / 2 : n - 1 - i / 2; }
+
+// Work: per (query, head) and position, HS multiply-adds for the score and
+// HS for the weighted sum, plus the softmax (~16): one query over a short
+// context stays on the caller (ThreadPool::kMinChunkWork).
+std::int64_t work_of(int T, int pos0, int NH, int HS) {
+    const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
+    return positions * NH * (2 * HS + 16);
+}
+
+using AttendFn = void (*)(const f32::AttentionArgs& a, int t, int h0, int h1, float* scores);
+
+// Decode and small batches: tasks are (query, head) pairs, task = i·NH + h.
+// Query t costs O(pos0 + t), so the queries are visited in the order t = 0,
+// T-1, 1, T-2, ... (i ↦ t) to give contiguous task ranges (the pool's static
+// partition) about equal work. A thread handles its range as runs of heads
+// of one query.
+void query_by_query(const f32::AttentionArgs& a, AttendFn attend, int T, int NH, std::int64_t work,
+                    ThreadPool& pool) {
+    pool.parallel_for(static_cast<std::int64_t>(T) * NH, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
+        thread_local std::vector<float> scores;   // [heads in the run, positions], reused
+        std::int64_t task = begin;
+        while (task < end) {
+            const int i = static_cast<int>(task / NH);
+            const int h0 = static_cast<int>(task % NH);
+            const int h1 = static_cast<int>(std::min<std::int64_t>(NH, h0 + (end - task)));
+            const int t = static_cast<int>(balanced(i, T));
+            const std::size_t need = static_cast<std::size_t>(a.pos0 + t + 1) * static_cast<std::size_t>(h1 - h0);
+            if (scores.size() < need) scores.resize(need);
+            attend(a, t, h0, h1, scores.data());
+            task += h1 - h0;
+        }
+    });
+}
 }  // namespace
 
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
-               int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool) {
+               KvLayout layout, int T, int pos0, int NH, int HS, ThreadPool& pool) {
     const auto attend = f32::active().attend;
-    const f32::AttentionArgs a{out,     out_stride, q,  q_stride, k, v, nullptr, nullptr, kv_stride, 0, pos0, HS,
-                               1.0f / std::sqrt(static_cast<float>(HS))};
-    // Tasks are (query, head) pairs, task = i·NH + h. Query t costs
-    // O(pos0 + t), so the queries are visited in the order t = 0, T-1, 1,
-    // T-2, ... (i ↦ t) to give contiguous task ranges (the pool's static
-    // partition) about equal work. A thread handles its range as runs of
-    // heads of one query.
-    const std::int64_t n_tasks = static_cast<std::int64_t>(T) * NH;
-    // Work: per (query, head) and position, HS multiply-adds for the score
-    // and HS for the weighted sum, plus the softmax (~16): one query over
-    // a short context stays on the caller (ThreadPool::kMinChunkWork).
-    const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
-    const std::int64_t work = positions * NH * (2 * HS + 16);
+    const f32::AttentionArgs a{out,     out_stride, q,  q_stride, k, v, nullptr, nullptr, layout.position_stride,
+                               layout.head_stride, pos0, HS, 1.0f / std::sqrt(static_cast<float>(HS))};
+    const std::int64_t work = work_of(T, pos0, NH, HS);
     if (T >= kBlockedMinQueries) {
         // Prefill: tasks are (head, block of query_block queries), head by
         // head, so that a head's keys and values (2 · positions · HS floats,
@@ -64,67 +87,37 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
         });
         return;
     }
-    pool.parallel_for(n_tasks, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
-        thread_local std::vector<float> scores;   // [heads in the run, positions], reused
-        std::int64_t task = begin;
-        while (task < end) {
-            const int i = static_cast<int>(task / NH);
-            const int h0 = static_cast<int>(task % NH);
-            const int h1 = static_cast<int>(std::min<std::int64_t>(NH, h0 + (end - task)));
-            const int t = static_cast<int>(balanced(i, T));
-            const std::size_t need = static_cast<std::size_t>(pos0 + t + 1) * static_cast<std::size_t>(h1 - h0);
-            if (scores.size() < need) scores.resize(need);
-            attend(a, t, h0, h1, scores.data());
-            task += h1 - h0;
-        }
-    });
+    query_by_query(a, attend, T, NH, work, pool);
 }
 
 void attention_f16(float* out, int out_stride, const float* q, int q_stride, const std::uint16_t* k,
-                   const std::uint16_t* v, std::int64_t head_stride, int T, int pos0, int NH, int HS,
-                   ThreadPool& pool) {
+                   const std::uint16_t* v, KvLayout layout, int T, int pos0, int NH, int HS, ThreadPool& pool) {
     const f32::Kernels& kernels = f32::active();
-    const int C = NH * HS;
     const int n = pos0 + T;
     if (T >= kBlockedMinQueries) {
-        // Prefill: widen the span once into position-major F32 rows (the
-        // F32 cache's layout) and run the F32 kernel on them.
-        thread_local std::vector<float> widened;   // [2, n, C], reused
-        const std::size_t rows_size = static_cast<std::size_t>(n) * static_cast<std::size_t>(C);
-        if (widened.size() < 2 * rows_size) widened.resize(2 * rows_size);
+        // Prefill: widen the span once, head-major, and run the F32 kernel.
+        thread_local std::vector<float> widened;   // [2, NH, n, HS], reused
+        const std::int64_t head_size = static_cast<std::int64_t>(n) * HS;
+        const std::size_t size = static_cast<std::size_t>(head_size) * static_cast<std::size_t>(NH);
+        if (widened.size() < 2 * size) widened.resize(2 * size);
         float* k32 = widened.data();
-        float* v32 = widened.data() + rows_size;
-        pool.parallel_for(2 * static_cast<std::int64_t>(NH), 1, 2 * static_cast<std::int64_t>(n) * C,
+        float* v32 = widened.data() + size;
+        pool.parallel_for(2 * static_cast<std::int64_t>(NH), 1, 2 * static_cast<std::int64_t>(NH) * head_size,
                           [&](std::int64_t begin, std::int64_t end, int) {
                               for (std::int64_t task = begin; task < end; ++task) {
                                   const bool is_v = task >= NH;
                                   const std::int64_t h = is_v ? task - NH : task;
-                                  kernels.widen_f16_rows((is_v ? v32 : k32) + h * HS, C,
-                                                         (is_v ? v : k) + h * head_stride, HS, n, HS);
+                                  kernels.widen_f16_rows((is_v ? v32 : k32) + h * head_size, HS,
+                                                         (is_v ? v : k) + h * layout.head_stride,
+                                                         layout.position_stride, n, HS);
                               }
                           });
-        attention(out, out_stride, q, q_stride, k32, v32, C, T, pos0, NH, HS, pool);
+        attention(out, out_stride, q, q_stride, k32, v32, head_major(n, HS), T, pos0, NH, HS, pool);
         return;
     }
-    const f32::AttentionArgs a{out, out_stride, q, q_stride, nullptr, nullptr, k, v, HS, head_stride, pos0, HS,
-                               1.0f / std::sqrt(static_cast<float>(HS))};
-    const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
-    const std::int64_t work = positions * NH * (2 * HS + 16);
-    // As attention()'s decode path: (query, head) tasks in balanced order.
-    pool.parallel_for(static_cast<std::int64_t>(T) * NH, 1, work, [&](std::int64_t begin, std::int64_t end, int) {
-        thread_local std::vector<float> scores;   // [positions], reused
-        std::int64_t task = begin;
-        while (task < end) {
-            const int i = static_cast<int>(task / NH);
-            const int h0 = static_cast<int>(task % NH);
-            const int h1 = static_cast<int>(std::min<std::int64_t>(NH, h0 + (end - task)));
-            const int t = static_cast<int>(balanced(i, T));
-            const std::size_t need = static_cast<std::size_t>(pos0 + t + 1);
-            if (scores.size() < need) scores.resize(need);
-            kernels.attend_f16(a, t, h0, h1, scores.data());
-            task += h1 - h0;
-        }
-    });
+    const f32::AttentionArgs a{out,    out_stride, q,  q_stride, nullptr, nullptr, k, v, layout.position_stride,
+                               layout.head_stride, pos0, HS, 1.0f / std::sqrt(static_cast<float>(HS))};
+    query_by_query(a, kernels.attend_f16, T, NH, work_of(T, pos0, NH, HS), pool);
 }
 
 void narrow_to_f16(std::uint16_t* dst, const float* src, std::int64_t n) { f32::active().narrow_to_f16(dst, src, n); }

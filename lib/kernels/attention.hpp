@@ -18,23 +18,35 @@ class ThreadPool;
 
 namespace gpt2::kernels {
 
+// Where the cache keeps head h of position p (its HS values, contiguous):
+// at h · head_stride + p · position_stride elements from the start.
+struct KvLayout {
+    std::int64_t position_stride;
+    std::int64_t head_stride;
+};
+// Heads side by side in rows of row_stride elements (position-major, as in
+// a fused qkv row).
+inline KvLayout position_major(std::int64_t row_stride, int HS) { return {row_stride, HS}; }
+// Each head's positions in one contiguous run, heads max_positions · HS
+// apart (KvCache's layout): decode then reads each head as one sequential
+// stream, where position-major rows made it gather 16 rows × HS values
+// scattered a row apart (measured in docs/benchmarks.md, eighth round).
+inline KvLayout head_major(std::int64_t max_positions, int HS) { return {HS, max_positions * HS}; }
+
 // out: [T, NH·HS] with row stride out_stride.
 // q:   [T, NH·HS] with row stride q_stride (e.g. 3C inside a fused qkv row).
-// k, v: [pos0 + T, NH·HS] with row stride kv_stride: the cache rows, already
-//       holding the keys and values of positions 0 .. pos0+T-1.
+// k, v: the cache in `layout`, already holding the keys and values of
+//       positions 0 .. pos0+T-1. The layout changes where values are read,
+//       never the operations: the same bits either way.
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
-               int kv_stride, int T, int pos0, int NH, int HS, ThreadPool& pool);
+               KvLayout layout, int T, int pos0, int NH, int HS, ThreadPool& pool);
 
-// The same over a cache of binary16 values laid out head-major: head h's
-// keys (values) for positions 0, 1, ... are HS-value rows starting at
-// k + h · head_stride (head_stride ≥ (pos0 + T) · HS), so that decode reads
-// each head's span as one sequential stream. Exactly attention() over an F32
-// cache holding the widened values: decode widens them as it loads them;
+// The same over a cache of binary16 values: exactly attention() over an F32
+// cache holding the widened values. Decode widens them as it loads them;
 // prefill (≥ 16 queries, which re-reads each row once per block of queries)
-// widens the span once into F32 rows and runs the F32 kernel.
+// widens the span once into F32 and runs the F32 kernel.
 void attention_f16(float* out, int out_stride, const float* q, int q_stride, const std::uint16_t* k,
-                   const std::uint16_t* v, std::int64_t head_stride, int T, int pos0, int NH, int HS,
-                   ThreadPool& pool);
+                   const std::uint16_t* v, KvLayout layout, int T, int pos0, int NH, int HS, ThreadPool& pool);
 
 // dst[i] = src[i] rounded to binary16 (to nearest, ties to even, as
 // numeric::f32_to_f16), with the active level's conversion instructions.

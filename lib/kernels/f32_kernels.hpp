@@ -48,15 +48,14 @@ struct AttentionArgs {
     int out_stride;
     const float* q;
     int q_stride;
-    // The cache: k and v for an F32 cache (position-major rows kv_stride
-    // apart, heads side by side), k_f16 and v_f16 (binary16) for an F16 one
-    // (attend_f16; head-major: head h's rows start at h · kv_head_stride,
-    // HS apart); the other pair is null.
+    // The cache: k and v for an F32 cache, k_f16 and v_f16 (binary16) for
+    // an F16 one (attend_f16); the other pair is null. Head h of position p
+    // at h · kv_head_stride + p · kv_stride (attention.hpp).
     const float* k;
     const float* v;
     const std::uint16_t* k_f16;
     const std::uint16_t* v_f16;
-    int kv_stride;
+    std::int64_t kv_stride;
     std::int64_t kv_head_stride;
     int pos0, HS;
     float scale;
@@ -105,14 +104,15 @@ struct Kernels {
     // Rows [n0, n1) of w against every row of x.
     void (*dot_columns)(const DotArgs& a, int n0, int n1);
     // Query t, heads [h0, h1); scores: scratch of (pos0 + t + 1)·(h1 - h0) floats.
+    // Heads side by side in a row (kv_head_stride == HS) are computed
+    // together, else one at a time; the bits are the same.
     void (*attend)(const AttentionArgs& a, int t, int h0, int h1, float* scores);
     // Queries [t0, t0 + R), R ≤ query_block, head h, the same bits per query
     // as attend(); scores: scratch of R · (pos0 + t0 + R) floats.
     void (*attend_queries)(const AttentionArgs& a, int t0, int R, int h, float* scores);
     int query_block;
-    // attend() over a head-major F16 cache (k_f16, v_f16, kv_head_stride):
-    // the same bits as attend() over an F32 cache holding the widened values.
-    // scores: scratch of pos0 + t + 1 floats.
+    // attend() over an F16 cache (k_f16, v_f16): the same bits as attend()
+    // over an F32 cache holding the widened values.
     void (*attend_f16)(const AttentionArgs& a, int t, int h0, int h1, float* scores);
     // rows × width binary16 values (rows src_stride apart) widened into dst
     // (rows dst_stride apart); exact.
