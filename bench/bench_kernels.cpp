@@ -307,10 +307,12 @@ void BM_Attention(benchmark::State& state) {
 // cached positions, the 12 layers' caches visited in turn (2 × 3 MB each at
 // context 1024, 72 MB in all), so that they stream from memory as in the
 // model, where BM_Attention's single cache stays in the L3. Counts the bytes
-// of keys and values read.
+// of keys and values read. rows:1 lays the caches out position-major
+// (rows of heads side by side) instead of KvCache's head-major layout.
 void BM_AttentionLayers(benchmark::State& state) {
     const int pos0 = static_cast<int>(state.range(0));
     const bool f16 = state.range(2) == 1;   // the cache as binary16 (attention_f16)
+    const bool rows = state.range(3) == 1;
     const int NH = 12, HS = 64, C = NH * HS, kLayers = 12;
     gpt2::ThreadPool pool(static_cast<int>(state.range(1)));
     const auto q = random_vector(static_cast<std::size_t>(C));
@@ -330,7 +332,8 @@ void BM_AttentionLayers(benchmark::State& state) {
         }
     }
     std::vector<float> out(static_cast<std::size_t>(C));
-    const gpt2::kernels::KvLayout layout = gpt2::kernels::head_major(pos0 + 1, HS);   // as KvCache keeps it
+    const gpt2::kernels::KvLayout layout =
+        rows ? gpt2::kernels::position_major(C, HS) : gpt2::kernels::head_major(pos0 + 1, HS);
     int l = 0;
     for (auto _ : state) {
         const auto i = static_cast<std::size_t>(l);
@@ -406,8 +409,8 @@ BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"}
     ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})->Args({512, 3072, 768, 0, 1})
     ->Args({512, 3072, 768, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionLayers)
-    ->ArgNames({"pos0", "threads", "f16"})
-    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}})
+    ->ArgNames({"pos0", "threads", "f16", "rows"})
+    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}, {0, 1}})
     ->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();

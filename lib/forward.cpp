@@ -77,13 +77,13 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
         KvCache& cache = *seq.cache;
         const float* qkv = s.qkv.data() + static_cast<int64_t>(row0) * 3 * C;
         float* out = s.att.data() + static_cast<int64_t>(row0) * C;
-        // Head-major (kv_cache.hpp): head h of position p at h · head_stride + p · HS.
         const bool f16 = cache.dtype() == KvDtype::kF16;
+        const kernels::KvLayout layout = cache.layout();
         for (int t = 0; t < seq.T; ++t) {
             const float* row = qkv + static_cast<int64_t>(t) * 3 * C;
-            const int64_t pos = static_cast<int64_t>(seq.pos0 + t) * HS;
+            const int64_t pos = static_cast<int64_t>(seq.pos0 + t) * layout.position_stride;
             for (int h = 0; h < cfg.n_head; ++h) {
-                const int64_t at = h * cache.head_stride() + pos;
+                const int64_t at = h * layout.head_stride + pos;
                 const float* k = row + C + h * HS;
                 const float* v = row + 2 * C + h * HS;
                 if (f16) {
@@ -95,7 +95,6 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
                 }
             }
         }
-        const kernels::KvLayout layout = kernels::head_major(cache.max_tokens(), HS);
         if (f16) {
             kernels::attention_f16(out, C, qkv, 3 * C, cache.k_f16(layer), cache.v_f16(layer), layout, seq.T, seq.pos0,
                                    cfg.n_head, HS, ctx.pool);

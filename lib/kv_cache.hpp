@@ -4,17 +4,23 @@
 // half the bytes a decode step streams at long contexts, each value
 // rounded to nearest when written).
 //
-// Layout per layer l, for K and for V: head-major [n_head, max_tokens, HS]
-// (kernels::head_major): head h's positions in one contiguous run,
-// head_stride() = max_tokens·HS apart, so decode reads each head as one
-// sequential stream. The L·2 matrices are one allocation, left
-// uninitialised so pages are only touched (and counted in the resident set)
-// as positions are filled.
+// Layout per layer l, for K and for V (layout(), a kernels::KvLayout):
+//   F32: position-major [max_tokens, C] (row p holds position p, heads side
+//        by side: head h at columns [h·HS, (h+1)·HS));
+//   F16: head-major [n_head, max_tokens, HS] (head h's positions in one
+//        contiguous run, max_tokens·HS apart).
+// Each is the faster one for its type on decode, measured in
+// docs/benchmarks.md (eighth round, bench_kernels BM_AttentionLayers rows:0
+// and rows:1): one thread reads an F16 cache head by head ~1.6x faster than
+// by rows, an F32 cache by rows ~1.15x faster than head by head. The L·2
+// matrices are one allocation, left uninitialised so pages are only touched
+// (and counted in the resident set) as positions are filled.
 #include <cstdint>
 #include <cstring>
 #include <memory>
 
 #include "gpt2/session.hpp"
+#include "kernels/attention.hpp"
 
 namespace gpt2 {
 
@@ -34,23 +40,32 @@ public:
     // The binary16 values (dtype() == kF16; null otherwise).
     std::uint16_t* k_f16(int layer) { return f16_ ? f16_.get() + offset(layer, 0) : nullptr; }
     std::uint16_t* v_f16(int layer) { return f16_ ? f16_.get() + offset(layer, 1) : nullptr; }
-    // Elements between two heads.
-    std::int64_t head_stride() const { return static_cast<std::int64_t>(max_tokens_) * head_dim_; }
+    // Where head h of position p sits in each matrix.
+    kernels::KvLayout layout() const {
+        return dtype_ == KvDtype::kF16 ? kernels::head_major(max_tokens_, head_dim_)
+                                       : kernels::position_major(static_cast<std::int64_t>(n_head_) * head_dim_,
+                                                                 head_dim_);
+    }
 
     int max_tokens() const { return max_tokens_; }
 
     // A copy holding the first n_positions positions of every matrix.
     KvCache copy(int n_positions) const {
         KvCache out(n_layer_, max_tokens_, n_head_, head_dim_, dtype_);
-        const std::size_t values = static_cast<std::size_t>(n_positions) * static_cast<std::size_t>(head_dim_);
+        const std::size_t head = static_cast<std::size_t>(n_positions) * static_cast<std::size_t>(head_dim_);
         for (int l = 0; l < n_layer_; ++l)
-            for (int which = 0; which < 2; ++which)
-                for (int h = 0; h < n_head_; ++h) {
-                    const std::size_t at =
-                        offset(l, which) + static_cast<std::size_t>(h) * static_cast<std::size_t>(head_stride());
-                    if (f32_) std::memcpy(out.f32_.get() + at, f32_.get() + at, values * sizeof(float));
-                    else std::memcpy(out.f16_.get() + at, f16_.get() + at, values * sizeof(std::uint16_t));
+            for (int which = 0; which < 2; ++which) {
+                if (f32_) {   // positions [0, n) are the first n rows
+                    std::memcpy(out.f32_.get() + offset(l, which), f32_.get() + offset(l, which),
+                                head * static_cast<std::size_t>(n_head_) * sizeof(float));
+                    continue;
                 }
+                for (int h = 0; h < n_head_; ++h) {   // the first n positions of each head
+                    const std::size_t at =
+                        offset(l, which) + static_cast<std::size_t>(h) * static_cast<std::size_t>(layout().head_stride);
+                    std::memcpy(out.f16_.get() + at, f16_.get() + at, head * sizeof(std::uint16_t));
+                }
+            }
         return out;
     }
 

@@ -63,11 +63,14 @@ protected:
     static std::vector<float> copy(std::span<const float> s) { return {s.begin(), s.end()}; }
 
     // B sessions of `m`, session b prefilled with its own prompt of
-    // lengths[b] tokens (different positions), each with `threads` threads.
-    static std::vector<Session> sessions_at(const gpt2::Model& m, const std::vector<int>& lengths, int threads) {
+    // lengths[b] tokens (different positions), each with `threads` threads;
+    // with mixed_kv, the odd ones keep an F16 KV cache.
+    static std::vector<Session> sessions_at(const gpt2::Model& m, const std::vector<int>& lengths, int threads,
+                                            bool mixed_kv = false) {
         std::vector<Session> out;
         for (std::size_t b = 0; b < lengths.size(); ++b) {
-            out.emplace_back(m, gpt2::SessionOptions{.max_tokens = 0, .n_threads = threads});
+            const gpt2::KvDtype kv = mixed_kv && b % 2 == 1 ? gpt2::KvDtype::kF16 : gpt2::KvDtype::kF32;
+            out.emplace_back(m, gpt2::SessionOptions{.max_tokens = 0, .n_threads = threads, .kv_dtype = kv});
             out.back().eval(random_ids(lengths[b], 100 + static_cast<unsigned>(b)));
         }
         return out;
@@ -77,8 +80,9 @@ protected:
     // its fork in `reference` through its own eval(); the logits must be the
     // same bits, row by row. Session b sits out the steps where
     // (step + b) % 4 == 3 (batches of changing membership and size).
-    static void expect_same_as_eval(const gpt2::Model& m, const std::vector<int>& lengths, int threads, int steps) {
-        std::vector<Session> batched = sessions_at(m, lengths, threads);
+    static void expect_same_as_eval(const gpt2::Model& m, const std::vector<int>& lengths, int threads, int steps,
+                                    bool mixed_kv = false) {
+        std::vector<Session> batched = sessions_at(m, lengths, threads, mixed_kv);
         std::vector<Session> reference;
         for (const Session& s : batched) reference.push_back(s.fork());
         BatchDecoder decoder(m, threads);
@@ -127,6 +131,17 @@ TEST_F(Batch, RowsAreBitIdenticalToEachSessionsEvalForEveryFormatAndThreadCount)
             expect_same_as_eval(model(f), lengths, threads, 6);
             if (HasFatalFailure()) return;
         }
+    }
+}
+
+// Each session keeps its own cache type: F32 and F16 caches in one batch,
+// each row the bits of that session's own eval.
+TEST_F(Batch, SessionsWithF16AndF32CachesInOneBatch) {
+    const std::vector<int> lengths = {1, 2, 5, 9, 17, 31, 40, 3, 64};
+    for (int threads : {1, 2}) {
+        SCOPED_TRACE(std::to_string(threads) + " threads");
+        expect_same_as_eval(model(WeightFormat::kF32), lengths, threads, 6, true);
+        if (HasFatalFailure()) return;
     }
 }
 
