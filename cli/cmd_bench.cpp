@@ -74,16 +74,7 @@ void run_bench(const BenchOptions& o) {
     const std::vector<int> pp = parse_int_list(o.prompt_tokens, "--prompt-tokens");
     const std::vector<int> tg = parse_int_list(o.gen_tokens, "--gen-tokens");
     const std::vector<int> depths = parse_int_list(o.depth, "--depth", 0);
-    std::vector<KvDtype> kv_dtypes;
-    for (std::size_t start = 0; start <= o.kv_dtypes.size();) {
-        const std::size_t comma = std::min(o.kv_dtypes.find(',', start), o.kv_dtypes.size());
-        const std::string item = o.kv_dtypes.substr(start, comma - start);
-        const auto it = kv_dtype_names().find(item);
-        if (it == kv_dtype_names().end())
-            usage_error(fmt::format("--kv-dtype: '{}' is not a KV cache type: allowed f32, f16 (comma-separated)", item));
-        kv_dtypes.push_back(it->second);
-        start = comma + 1;
-    }
+    const std::vector<KvDtype> kv_dtypes = parse_kv_dtype_list(o.kv_dtypes);
     if (o.reps < 1 || o.reps > 1000) usage_error(fmt::format("--reps {} is out of range: allowed [1, 1000]", o.reps));
     ModelOptions mo = o.model;
     const LoadedModel loaded = load_model(mo);

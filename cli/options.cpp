@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -178,24 +179,30 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_flag("--json", o.json, "Machine-readable JSON on stdout instead of text");
 }
 
+namespace {
+std::optional<KvDtype> find_kv_dtype(const std::string& name) {
+    for (const KvDtype kv : {KvDtype::kF32, KvDtype::kF16})
+        if (name == kv_dtype_name(kv)) return kv;
+    return std::nullopt;
+}
+std::string unknown_kv_dtype(const std::string& name) {
+    return "'" + name + "' is not a KV cache type: allowed f32, f16";
+}
+}  // namespace
+
 void add_kv_dtype_option(CLI::App& cmd, KvDtype& kv_dtype) {
     cmd.add_option("--kv-dtype", kv_dtype,
                    "KV cache element type: f32 (exact) or f16 (half the memory and the bytes read per step at long "
                    "contexts; keys and values rounded to binary16)")
         ->transform(CLI::Validator(
             [](std::string& value) -> std::string {
-                const auto it = kv_dtype_names().find(value);
-                if (it == kv_dtype_names().end()) return "'" + value + "' is not a KV cache type: allowed f32, f16";
-                value = std::to_string(static_cast<int>(it->second));   // the enum's value, as CLI11 reads it
+                const std::optional<KvDtype> kv = find_kv_dtype(value);
+                if (!kv) return unknown_kv_dtype(value);
+                value = std::to_string(static_cast<int>(*kv));   // the enum's value, as CLI11 reads it
                 return "";
             },
             "f32|f16"))
         ->default_str("f32");
-}
-
-const std::map<std::string, KvDtype>& kv_dtype_names() {
-    static const std::map<std::string, KvDtype> names{{"f32", KvDtype::kF32}, {"f16", KvDtype::kF16}};
-    return names;
 }
 
 std::string kv_dtype_name(KvDtype dtype) { return dtype == KvDtype::kF16 ? "f16" : "f32"; }
@@ -361,6 +368,19 @@ std::vector<int> parse_int_list(const std::string& text, std::string_view option
         out.push_back(static_cast<int>(v));
     }
     if (out.empty()) usage_error(fmt::format("{} is empty: expected e.g. 1,2", option));
+    return out;
+}
+
+std::vector<KvDtype> parse_kv_dtype_list(const std::string& text) {
+    std::vector<KvDtype> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        const std::optional<KvDtype> kv = find_kv_dtype(item);
+        if (!kv) usage_error(fmt::format("--kv-dtype: {} (comma-separated)", unknown_kv_dtype(item)));
+        out.push_back(*kv);
+    }
+    if (out.empty()) usage_error("--kv-dtype is empty: expected e.g. f32,f16");
     return out;
 }
 

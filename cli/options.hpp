@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,11 +34,10 @@ struct ModelOptions {
     bool json = false;
 };
 
-// "f32" / "f16" -> KvDtype, for --kv-dtype (a CLI11 transformer; anything
-// else is a usage error naming the allowed values).
-const std::map<std::string, KvDtype>& kv_dtype_names();
-// --kv-dtype f32|f16 (default f32), for the commands that run a session.
+// --kv-dtype f32|f16 (default f32), for the commands that run a session;
+// anything else is a usage error naming the allowed values.
 void add_kv_dtype_option(CLI::App& cmd, KvDtype& kv_dtype);
+// "f32" / "f16".
 std::string kv_dtype_name(KvDtype dtype);
 
 // --seed and every sampler option. `set` records which were given, so a
@@ -93,5 +91,7 @@ std::vector<std::int32_t> encode_prompt(const LoadedModel& loaded, const std::st
 
 // Parses "1,2,4" into integers >= min_value (usage error naming `option`).
 std::vector<int> parse_int_list(const std::string& text, std::string_view option, int min_value = 1);
+// bench's --kv-dtype list, e.g. "f32,f16" (usage_error on an unknown type).
+std::vector<KvDtype> parse_kv_dtype_list(const std::string& text);
 
 }  // namespace gpt2::cli

@@ -52,20 +52,8 @@ public:
     // A copy holding the first n_positions positions of every matrix.
     KvCache copy(int n_positions) const {
         KvCache out(n_layer_, max_tokens_, n_head_, head_dim_, dtype_);
-        const std::size_t head = static_cast<std::size_t>(n_positions) * static_cast<std::size_t>(head_dim_);
-        for (int l = 0; l < n_layer_; ++l)
-            for (int which = 0; which < 2; ++which) {
-                if (f32_) {   // positions [0, n) are the first n rows
-                    std::memcpy(out.f32_.get() + offset(l, which), f32_.get() + offset(l, which),
-                                head * static_cast<std::size_t>(n_head_) * sizeof(float));
-                    continue;
-                }
-                for (int h = 0; h < n_head_; ++h) {   // the first n positions of each head
-                    const std::size_t at =
-                        offset(l, which) + static_cast<std::size_t>(h) * static_cast<std::size_t>(layout().head_stride);
-                    std::memcpy(out.f16_.get() + at, f16_.get() + at, head * sizeof(std::uint16_t));
-                }
-            }
+        if (f32_) copy_positions(out.f32_.get(), f32_.get(), n_positions);
+        else copy_positions(out.f16_.get(), f16_.get(), n_positions);
         return out;
     }
 
@@ -74,6 +62,23 @@ private:
         return static_cast<std::size_t>(max_tokens_) * static_cast<std::size_t>(n_head_) *
                static_cast<std::size_t>(head_dim_);
     }
+    // The first n positions of every matrix, from src to dst (both laid out
+    // as layout() says): one run per matrix when heads sit side by side in
+    // a row, else one run per head.
+    template <typename T>
+    void copy_positions(T* dst, const T* src, int n) const {
+        const kernels::KvLayout l = layout();
+        const bool rows = l.head_stride == head_dim_;
+        const std::size_t run = static_cast<std::size_t>(n) * static_cast<std::size_t>(l.position_stride);
+        for (int layer = 0; layer < n_layer_; ++layer)
+            for (int which = 0; which < 2; ++which)
+                for (int h = 0; h < (rows ? 1 : n_head_); ++h) {
+                    const std::size_t at =
+                        offset(layer, which) + static_cast<std::size_t>(h) * static_cast<std::size_t>(l.head_stride);
+                    std::memcpy(dst + at, src + at, run * sizeof(T));
+                }
+    }
+
     std::size_t offset(int layer, int which) const {
         return (static_cast<std::size_t>(layer) * 2 + static_cast<std::size_t>(which)) * matrix_size();
     }

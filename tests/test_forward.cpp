@@ -122,6 +122,12 @@ fs::path model_dir_for(const GoldenCase& c) {
     return gpt2::test::make_temp_dir("forward-" + c.name);
 }
 
+// The case's checkpoint, as its generator writes it.
+void write_case_model(const GoldenCase& c, const fs::path& model_dir) {
+    if (c.generator == "sharp") write_sharp_model(model_dir, c.spec.config, c.spec.seed);
+    else gpt2::write_random_model(model_dir, c.spec);
+}
+
 double max_abs_diff(const float* a, const float* b, std::size_t n) {
     double m = 0.0;
     for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
@@ -189,8 +195,7 @@ TEST_P(ForwardGoldenCase, EveryPositionMatchesTheReference) {
     {
         const GoldenCase c = read_case(gpt2::test::test_data_dir() / "forward" / std::get<0>(GetParam()));
         const fs::path model_dir = model_dir_for(c);
-        if (c.generator == "sharp") write_sharp_model(model_dir, c.spec.config, c.spec.seed);
-        else gpt2::write_random_model(model_dir, c.spec);
+        write_case_model(c, model_dir);
         ASSERT_EQ(gpt2::test::sha256_file(model_dir / "model.safetensors"), c.sha256)
             << "the generator no longer writes the checkpoint the goldens were made from; "
                "regenerate them with scripts/make_forward_goldens.py";
@@ -284,8 +289,7 @@ class ForwardKvF16GoldenCase : public ForwardGoldenCase {};
 TEST_P(ForwardKvF16GoldenCase, F16KvCacheMatchesTheReferenceWithRoundedKeysAndValues) {
     const GoldenCase c = read_case(gpt2::test::test_data_dir() / "forward" / std::get<0>(GetParam()));
     const fs::path model_dir = model_dir_for(c);
-    if (c.generator == "sharp") write_sharp_model(model_dir, c.spec.config, c.spec.seed);
-    else gpt2::write_random_model(model_dir, c.spec);
+    write_case_model(c, model_dir);
     ASSERT_EQ(gpt2::test::sha256_file(model_dir / "model.safetensors"), c.sha256);
     const gpt2::Model model = gpt2::Model::load(model_dir);
     const gpt2::test::NpyArray golden = gpt2::test::read_npy(c.dir / "logits_kv_f16.npy");
