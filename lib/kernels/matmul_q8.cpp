@@ -76,9 +76,13 @@ void scalar_range(const Q8Args& a, int n0, int n1) {
 
 #if defined(__x86_64__)
 // The driver of one instruction set's tiles over columns [n0, n1) (kRows,
-// kCols, kDecodeCols and tile<R, NN> from the enclosing namespace): decode
-// walks 1 × kDecodeCols tiles, more rows kRows × kCols tiles. A macro
-// because each copy needs its namespace's target attribute.
+// kCols, kDecodeStreams and tile<R, NN> from the enclosing namespace): more
+// rows walk kRows × kCols tiles of adjacent weight rows; decode splits the
+// columns into kDecodeStreams equal parts and walks them side by side, one
+// row of each part per tile, so that each part is its own sequential stream
+// (adjacent rows read together are one strided stream, which the prefetchers
+// follow poorly; see kDecodeStreams). A macro because each copy needs its
+// namespace's target attribute.
 #define GPT2_Q8_RANGE(TGT)                                                            \
     template <int NN>                                                                 \
     TGT void rows(const Q8Args& a, int n0) {                                          \
@@ -89,8 +93,9 @@ void scalar_range(const Q8Args& a, int n0, int n1) {
     TGT void range(const Q8Args& a, int n0, int n1) {                                 \
         int n = n0;                                                                   \
         if (a.T == 1) {                                                               \
-            for (; n + kDecodeCols <= n1; n += kDecodeCols) tile<1, kDecodeCols>(a, 0, n); \
-            for (; n < n1; ++n) tile<1, 1>(a, 0, n);                                  \
+            const int part = (n1 - n0) / kDecodeStreams;                              \
+            for (; n < n0 + part; ++n) tile<1, kDecodeStreams>(a, 0, n, part);        \
+            for (n = n0 + kDecodeStreams * part; n < n1; ++n) tile<1, 1>(a, 0, n);    \
             return;                                                                   \
         }                                                                             \
         for (; n + kCols <= n1; n += kCols) rows<kCols>(a, n);                        \
@@ -101,11 +106,12 @@ void scalar_range(const Q8Args& a, int n0, int n1) {
 namespace q8avx2 {
 
 // 16 ymm registers: R × NN × 2 accumulators (even and odd blocks) + temporaries.
-// Decode walks one weight row at a time: rows are only K bytes (768 for most
-// products), and reading 4 of them interleaved, a line from each in turn,
-// streamed at 9-10 GB/s on a Zen 3 where one row after the other streams at
-// 12-13 (one thread; a plain sequential read: ~16).
-constexpr int kRows = 2, kCols = 2, kDecodeCols = 1;
+// Decode: rows are only K bytes (768 for most products), and reading 4
+// adjacent ones interleaved, a line from each in turn, streamed at 9-10 GB/s
+// on a Zen 3 where one row after the other streams at 12-13 (one thread; a
+// plain sequential read: ~16). Two rows from the two halves of the columns
+// are two sequential streams (see the VNNI path's kDecodeStreams).
+constexpr int kRows = 2, kCols = 2, kDecodeStreams = 2;
 // Software prefetch of the tile kPrefetchTiles further on (NN rows per
 // tile), as in the VNNI path below. Measured on a Zen 3 (K = 768 and 3072,
 // one thread): 4 tiles ahead ~5-10% faster than 0 or 1; 8 no better.
@@ -125,12 +131,13 @@ GPT2_AVX2 inline __m256 block_sums(__m256i x, __m256i w) {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
 }
 
-// R rows of x × NN rows of w, each element over all blocks in order. Two
-// blocks (one 64-byte line of a weight row) per step, so that the two
-// accumulator sets are fixed registers (with b % 2 as an index the compiler
-// kept them on the stack, a load and a store around every fma).
+// R rows of x × NN rows of w (rows n0, n0 + row_step, ...), each element over
+// all blocks in order. Two blocks (one 64-byte line of a weight row) per
+// step, so that the two accumulator sets are fixed registers (with b % 2 as
+// an index the compiler kept them on the stack, a load and a store around
+// every fma).
 template <int R, int NN>
-GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
+GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0, int row_step = 1) {
     const int n_blocks = a.K / kQ8Block;
     __m256 even[R][NN], odd[R][NN];
     for (int r = 0; r < R; ++r)
@@ -145,8 +152,11 @@ GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
     };
     const auto d_at = [&](int r, int n, int b) {
         return _mm256_set1_ps(xs0[static_cast<std::int64_t>(r) * n_blocks + b] *
-                              ws0[static_cast<std::int64_t>(n) * n_blocks + b]);
+                              ws0[static_cast<std::int64_t>(n) * row_step * n_blocks + b]);
     };
+    // Each weight stream prefetches kPrefetchTiles of its rows ahead: NN
+    // rows per tile when they are adjacent, one when they are parts apart.
+    const std::int64_t ahead = kPrefetchTiles * (row_step == 1 ? NN : 1) * static_cast<std::int64_t>(a.K);
     int b = 0;
     for (; b + 2 <= n_blocks; b += 2) {
         __m256i xe[R], xo[R];
@@ -155,9 +165,8 @@ GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
             xo[r] = x_at(r, b + 1);
         }
         for (int n = 0; n < NN; ++n) {
-            const std::int8_t* wp = w0 + static_cast<std::int64_t>(n) * a.K + b * kQ8Block;
-            _mm_prefetch(reinterpret_cast<const char*>(wp + kPrefetchTiles * NN * static_cast<std::int64_t>(a.K)),
-                         _MM_HINT_T0);
+            const std::int8_t* wp = w0 + static_cast<std::int64_t>(n) * row_step * a.K + b * kQ8Block;
+            _mm_prefetch(reinterpret_cast<const char*>(wp + ahead), _MM_HINT_T0);
             const __m256i we = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp));
             const __m256i wo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + kQ8Block));
             for (int r = 0; r < R; ++r) {
@@ -169,7 +178,7 @@ GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
     if (b < n_blocks) {   // an odd block count: the last block is even
         for (int n = 0; n < NN; ++n) {
             const __m256i we = _mm256_loadu_si256(
-                reinterpret_cast<const __m256i*>(w0 + static_cast<std::int64_t>(n) * a.K + b * kQ8Block));
+                reinterpret_cast<const __m256i*>(w0 + static_cast<std::int64_t>(n) * row_step * a.K + b * kQ8Block));
             for (int r = 0; r < R; ++r)
                 even[r][n] = _mm256_fmadd_ps(block_sums(x_at(r, b), we), d_at(r, n, b), even[r][n]);
         }
@@ -177,8 +186,8 @@ GPT2_AVX2 void tile(const Q8Args& a, int t0, int n0) {
     for (int r = 0; r < R; ++r)
         for (int n = 0; n < NN; ++n) {
             float sum = reduce(_mm256_add_ps(even[r][n], odd[r][n]));
-            if (a.bias) sum += a.bias[n0 + n];
-            a.out[static_cast<std::int64_t>(t0 + r) * a.N + n0 + n] = sum;
+            if (a.bias) sum += a.bias[n0 + n * row_step];
+            a.out[static_cast<std::int64_t>(t0 + r) * a.N + n0 + n * row_step] = sum;
         }
 }
 
@@ -195,15 +204,20 @@ GPT2_Q8_RANGE(GPT2_AVX2)
 namespace q8vnni {
 
 // 32 zmm registers: R × NN accumulators + R × 3 x registers + temporaries.
-constexpr int kRows = 4, kCols = 4, kDecodeCols = 1;
-// Software prefetch. Several rows (prefill): the next tile's weight rows (the
-// same offset, NN rows further), because the tile reads NN rows as NN
-// interleaved streams, which the hardware prefetchers follow poorly. Decode
-// reads one row after the other, a single sequential stream, and prefetches
-// 4 KB ahead of it. Measured on a Zen 4 (one thread, weights streamed from
-// memory, K × N = 768 × 2304 / 3072 × 768): 4 interleaved rows with
-// next-tile prefetch ~10 / 13 GB/s; one row at a time 15-21 / 15-22 with
-// any prefetch distance from 0 to 24 KB (4 KB among the best).
+//
+// Decode reads kDecodeStreams rows at a time, one from each of as many equal
+// parts of the columns: that many sequential streams, each prefetched 4 KB
+// ahead. Measured on a Zen 4 (one thread, weights streamed from memory):
+// 4 adjacent rows interleaved with next-tile prefetch ~10 / 13 GB/s (K × N
+// = 768 × 2304 / 3072 × 768); one row after the other 15-21 / 15-22 with
+// any prefetch distance from 0 to 24 KB; two rows from the two halves
+// (BM_MatvecQ8, 3 interleaved runs) 15-19 against one row's 12-14.5, and
+// gpt2 bench q8 tg128 +12-40% on one thread (A/B in one window); three
+// parts measured like two, four less.
+constexpr int kRows = 4, kCols = 4, kDecodeStreams = 2;
+// Prefill's software prefetch: the next tile's weight rows (the same
+// offset, NN rows further), because the tile reads NN adjacent rows as NN
+// interleaved streams, which the hardware prefetchers follow poorly.
 constexpr int kPrefetchTiles = 1;
 constexpr std::int64_t kDecodePrefetchBytes = 4096;
 
@@ -222,8 +236,9 @@ GPT2_VNNI inline __m512 pair_scales(const float* s) {
     return _mm512_permutexvar_ps(halves, _mm512_castpd_ps(_mm512_set1_pd(two)));
 }
 
+// R rows of x × NN rows of w (rows n0, n0 + row_step, ...).
 template <int R, int NN>
-GPT2_VNNI void tile(const Q8Args& a, int t0, int n0) {
+GPT2_VNNI void tile(const Q8Args& a, int t0, int n0, int row_step = 1) {
     const int n_blocks = a.K / kQ8Block;
     __m512 acc[R][NN];
     for (int r = 0; r < R; ++r)
@@ -233,6 +248,10 @@ GPT2_VNNI void tile(const Q8Args& a, int t0, int n0) {
     const std::int8_t* w0 = a.wq + static_cast<std::int64_t>(n0) * a.K;
     const float* ws0 = a.ws + static_cast<std::int64_t>(n0) * n_blocks;
     const __m512i zero = _mm512_setzero_si512();
+    // Separate streams (decode: one row, or rows parts apart) read 4 KB
+    // ahead each; adjacent rows the next tile.
+    const std::int64_t ahead =
+        (R == 1 && (NN == 1 || row_step > 1)) ? kDecodePrefetchBytes : kPrefetchTiles * NN * std::int64_t{a.K};
     int b = 0;
     for (; b + 2 <= n_blocks; b += 2) {
         __m512i ax[R];
@@ -245,11 +264,10 @@ GPT2_VNNI void tile(const Q8Args& a, int t0, int n0) {
             xs[r] = pair_scales(xs0 + static_cast<std::int64_t>(r) * n_blocks + b);
         }
         for (int n = 0; n < NN; ++n) {
-            const std::int8_t* wp = w0 + static_cast<std::int64_t>(n) * a.K + b * kQ8Block;
-            const std::int64_t ahead = (R == 1 && NN == 1) ? kDecodePrefetchBytes : kPrefetchTiles * NN * std::int64_t{a.K};
+            const std::int8_t* wp = w0 + static_cast<std::int64_t>(n) * row_step * a.K + b * kQ8Block;
             _mm_prefetch(reinterpret_cast<const char*>(wp + ahead), _MM_HINT_T0);
             const __m512i wv = _mm512_loadu_si512(wp);
-            const __m512 ws = pair_scales(ws0 + static_cast<std::int64_t>(n) * n_blocks + b);
+            const __m512 ws = pair_scales(ws0 + static_cast<std::int64_t>(n) * row_step * n_blocks + b);
             for (int r = 0; r < R; ++r) {
                 const __m512i sw = _mm512_mask_sub_epi8(wv, negative[r], zero, wv);
                 const __m512 sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zero, ax[r], sw));
@@ -266,10 +284,10 @@ GPT2_VNNI void tile(const Q8Args& a, int t0, int n0) {
             const float xsb = xs0[static_cast<std::int64_t>(r) * n_blocks + b];
             for (int n = 0; n < NN; ++n) {
                 const __m512i wv =
-                    _mm512_maskz_loadu_epi8(kLow32, w0 + static_cast<std::int64_t>(n) * a.K + b * kQ8Block);
+                    _mm512_maskz_loadu_epi8(kLow32, w0 + static_cast<std::int64_t>(n) * row_step * a.K + b * kQ8Block);
                 const __m512i sw = _mm512_mask_sub_epi8(wv, negative, zero, wv);
                 const __m512 sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zero, ax, sw));
-                const float d = xsb * ws0[static_cast<std::int64_t>(n) * n_blocks + b];
+                const float d = xsb * ws0[static_cast<std::int64_t>(n) * row_step * n_blocks + b];
                 acc[r][n] = _mm512_mask3_fmadd_ps(sums, _mm512_set1_ps(d), acc[r][n], 0x00ff);
             }
         }
@@ -277,8 +295,8 @@ GPT2_VNNI void tile(const Q8Args& a, int t0, int n0) {
     for (int r = 0; r < R; ++r)
         for (int n = 0; n < NN; ++n) {
             float sum = reduce(acc[r][n]);
-            if (a.bias) sum += a.bias[n0 + n];
-            a.out[static_cast<std::int64_t>(t0 + r) * a.N + n0 + n] = sum;
+            if (a.bias) sum += a.bias[n0 + n * row_step];
+            a.out[static_cast<std::int64_t>(t0 + r) * a.N + n0 + n * row_step] = sum;
         }
 }
 
