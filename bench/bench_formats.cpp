@@ -1,7 +1,7 @@
 // Decode and prefill speed per weight format (F32, BF16, F16, q8) on a
 // GPT-2-124M-shaped random model, threads 1 and 2, with the read bandwidth
 // measured in the same run (BM_ReadBandwidth) so the roofline fraction of a
-// decode step is weight_bytes_per_second / bytes_per_second of the probe.
+// decode step is weight_GB_per_s / GB_per_s of the probe (both 10^9 bytes/s).
 //
 //   build/release/bin/bench_formats --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //   build/release/bin/bench_formats --benchmark_filter='Decode/fmt:0'
@@ -100,8 +100,8 @@ void decode(benchmark::State& state, const std::string& preset) {
         s.rewind(context);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-    state.counters["weight_bytes_per_second"] =
-        benchmark::Counter(weight_bytes(m), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["weight_GB_per_s"] =
+        benchmark::Counter(weight_bytes(m) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
     state.SetLabel(gpt2::weight_format_name(f));
 }
 
@@ -147,8 +147,8 @@ void BM_ReadBandwidth(benchmark::State& state) {
     gpt2::ThreadPool pool(static_cast<int>(state.range(0)));
     gpt2::bench::read_all(buf, pool);
     for (auto _ : state) benchmark::DoNotOptimize(gpt2::bench::read_all(buf, pool));
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
-                            static_cast<std::int64_t>(buf.size() * sizeof(float)));
+    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(buf.size() * sizeof(float)) / 1e9,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_ReadBandwidth)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
