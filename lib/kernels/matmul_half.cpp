@@ -48,7 +48,7 @@ struct HalfDotArgs {
 struct Scalar {
     using Reg = float;
     static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1;
-    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4, kDotDecodePrefetch = 4;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeStreams = 2, kDotDecodePrefetch = 8;
     static constexpr int kSweepGroup = 4, kDecodeSweepRows = 4;
     static Reg load(const float* p) { return *p; }
     static Reg zero() { return 0.0f; }
@@ -82,7 +82,7 @@ using VT = Scalar;
 struct Avx2 {
     using Reg = __m256;
     static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2;
-    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeCols = 4, kDotDecodePrefetch = 4;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeStreams = 2, kDotDecodePrefetch = 8;
     static constexpr int kSweepGroup = 4;   // 8 w + 4 sums + a broadcast of 16 registers
     static constexpr int kDecodeSweepRows = 4;
     GPT2_AVX2 static Reg load(const float* p) { return _mm256_loadu_ps(p); }
@@ -110,12 +110,14 @@ struct Avx512 {
     static constexpr int kWidth = 16, kTileRows = 6, kTileVecs = 4;
     // kDotRows 5: 5 × 4 accumulators + 5 x + 1 w vectors; compare's 9 rows
     // take two tiles (5 + 4) instead of three (4 + 4 + 1).
-    // Decode logits: one row of wte at a time (a sequential 1.5 KB read),
-    // the rows 32 ahead prefetched. Eight interleaved rows, prefetched 8
-    // ahead, streamed at 9.5-10 GB/s on one thread of a Zen 4 where this
-    // reads 15-17 (bench_kernels BM_LogitsDecode bf16, 3 interleaved runs;
-    // two threads 19-20 → 28-33; the F32 logits showed no such gap).
-    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeCols = 1, kDotDecodePrefetch = 32;
+    // Decode logits: a thread's rows of wte in 4 equal parts, one row of
+    // each per tile, each part prefetched 8 of its rows ahead: four
+    // sequential streams. Eight adjacent rows interleaved streamed at
+    // 9.5-10 GB/s on one Zen 4 thread, one row after the other (32 ahead)
+    // at 13-17, four parts at 17.5-20 (bench_kernels BM_LogitsDecode bf16;
+    // gpt2 bench F16 tg64 one thread 68-70 -> 81-85 tok/s in A/B rounds;
+    // kernels/f32_kernels.inc kDotDecodeStreams).
+    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeStreams = 4, kDotDecodePrefetch = 8;
     static constexpr int kSweepGroup = 5;   // 8 w + 5 sums; 9 rows: 5 + 4
     // Decode sweeps 8 rows of w per pass over out (4 before): on a Zen 4
     // the 768-row products (qkv, c_fc) went from 11-15 to 15-17 GB/s on
