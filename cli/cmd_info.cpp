@@ -23,15 +23,20 @@ struct InfoOptions {
 // Resident bytes while running: the weights as the engine computes with them
 // (every matrix, F32, F16, BF16 or q8, is used in place from the memory map,
 // so the whole file; 1-D tensors stored in 16 bits are also widened to F32
-// copies), decode's panel copy of the layer matrices (Model::load's
-// default), plus the KV cache of a session at full context, K and V per
+// copies), decode's panel copy of the layer matrices and its huge-page
+// copies of wte and q8 matrices (Model::load's defaults; the file pages those
+// were copied from are not read again, and the OS may reclaim them), plus the
+// KV cache of a session at full context, K and V per
 // layer: 2 x L x T x C x 4 bytes (F32; 2 with --kv-dtype f16). Activation scratch (a few x T x 4C
 // floats) is not included.
 struct MemoryEstimate {
     std::int64_t weights_bytes;
     std::int64_t decode_panels_bytes;
+    std::int64_t huge_page_copies_bytes;
     std::int64_t kv_cache_bytes;
-    std::int64_t total() const { return weights_bytes + decode_panels_bytes + kv_cache_bytes; }
+    std::int64_t total() const {
+        return weights_bytes + decode_panels_bytes + huge_page_copies_bytes + kv_cache_bytes;
+    }
 };
 
 std::int64_t kv_element_bytes(KvDtype kv) { return kv == KvDtype::kF16 ? 2 : 4; }
@@ -43,7 +48,7 @@ MemoryEstimate estimate_memory(const Model& model, KvDtype kv) {
         if (t.shape.size() == 1 && (t.dtype == DType::kF16 || t.dtype == DType::kBF16))
             widened += t.numel() * static_cast<std::int64_t>(sizeof(float));
     return {static_cast<std::int64_t>(model.file().file_size()) + widened, model.decode_panel_bytes(),
-            2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
+            model.huge_page_copy_bytes(), 2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
 }
 
 std::string shape_string(const std::vector<std::int64_t>& shape) {
@@ -69,6 +74,7 @@ void print_json(const Model& model, KvDtype kv) {
         {"tensors", tensors},
         {"memory", {{"weights_bytes", mem.weights_bytes},
                     {"decode_panels_bytes", mem.decode_panels_bytes},
+                    {"huge_page_copies_bytes", mem.huge_page_copies_bytes},
                     {"kv_cache_bytes", mem.kv_cache_bytes},
                     {"kv_cache_dtype", kv_dtype_name(kv)},
                     {"total_bytes", mem.total()}}},
@@ -89,9 +95,10 @@ void print_text(const Model& model, KvDtype kv) {
                static_cast<double>(model.parameter_count()) / 1e6);
     fmt::print("file        {} ({} bytes, {})\n", model.file().path().string(), model.file().file_size(),
                mib(static_cast<std::int64_t>(model.file().file_size())));
-    fmt::print("memory      {} = weights {} (mapped in place) + decode panels {} + KV cache at n_ctx {} "
-               "(2 x {} layers x {} positions x {} x {} bytes, {})\n",
-               mib(mem.total()), mib(mem.weights_bytes), mib(mem.decode_panels_bytes), mib(mem.kv_cache_bytes),
+    fmt::print("memory      {} = weights {} (mapped in place) + decode panels {} + huge-page copies {} + KV cache at "
+               "n_ctx {} (2 x {} layers x {} positions x {} x {} bytes, {})\n",
+               mib(mem.total()), mib(mem.weights_bytes), mib(mem.decode_panels_bytes),
+               mib(mem.huge_page_copies_bytes), mib(mem.kv_cache_bytes),
                c.n_layer, c.n_ctx, c.n_embd, kv_element_bytes(kv), kv_dtype_name(kv));
     const auto& tensors = model.file().tensors();
     std::size_t width = 4;

@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include <spdlog/spdlog.h>
-#include <sys/mman.h>
 
 #include "gpt2/error.hpp"
+#include "huge_pages.hpp"
 #include "kernels/matvec_panels.hpp"
 #include "numeric/half.hpp"
 #include "weights_table.hpp"
@@ -47,22 +47,15 @@ std::vector<std::int64_t> q8_shape(const TensorSpec& spec) {
     return {spec.shape[1], spec.shape[0]};
 }
 
-struct PanelFree {
-    void operator()(std::byte* p) const { std::free(p); }
-};
-using PanelStorage = std::unique_ptr<std::byte[], PanelFree>;
+std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
 // Decode's copy of the layers' F32/16-bit matrices in column panels
 // (WeightTensor::panels): one sequential stream per decode product instead
 // of several interleaved rows (kernels/matvec_panels.hpp; measured in
 // docs/benchmarks.md). A second copy of those matrices in memory, in one
-// arena, each matrix 64-byte aligned; wte (the largest tensor) and q8
-// matrices get none. The arena is 2 MB aligned and advised as huge pages
-// (where the kernel allows them): fewer page faults at load and TLB misses
-// while decode streams it. Returns its size in bytes.
-std::size_t pack_decode_panels(Weights& weights, PanelStorage& arena) {
-    constexpr std::size_t kHugePage = std::size_t{2} << 20;
-    const auto round_up = [](std::size_t n, std::size_t a) { return (n + a - 1) / a * a; };
+// buffer of huge pages (huge_pages.hpp), each matrix 64-byte aligned; wte
+// (the largest tensor) and q8 matrices get none. Returns its size in bytes.
+std::size_t pack_decode_panels(Weights& weights, HugePageBuffer& buffer) {
     struct Packing {
         WeightTensor* w;
         std::size_t elem_bytes, offset;
@@ -77,15 +70,46 @@ std::size_t pack_decode_panels(Weights& weights, PanelStorage& arena) {
             total += round_up(static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem, 64);
         }
     if (total == 0) return 0;
-    const std::size_t align = total >= kHugePage ? kHugePage : 64;
-    arena.reset(static_cast<std::byte*>(std::aligned_alloc(align, round_up(total, align))));
-    if (!arena) throw std::bad_alloc();
-#if defined(MADV_HUGEPAGE)
-    if (align == kHugePage) (void)madvise(arena.get(), round_up(total, align), MADV_HUGEPAGE);   // advice only
-#endif
+    buffer = make_huge_page_buffer(total);
     for (const Packing& p : packings) {
-        kernels::pack_panels(arena.get() + p.offset, p.w->data, p.elem_bytes, p.w->shape[0], p.w->shape[1]);
-        p.w->panels = arena.get() + p.offset;
+        kernels::pack_panels(buffer.get() + p.offset, p.w->data, p.elem_bytes, p.w->shape[0], p.w->shape[1]);
+        p.w->panels = buffer.get() + p.offset;
+    }
+    return total;
+}
+
+// Copies of the tensors decode streams as they are stored, with no panel
+// copy: wte (the logits read all of it every step; the embedding lookup one
+// row) and the q8 matrices with their scales. In huge pages
+// (huge_pages.hpp) instead of the file map's 4 KB pages; the tensors then
+// point at the copies, which hold the same bytes. Returns their size.
+std::size_t copy_streamed_tensors(Weights& weights, HugePageBuffer& buffer) {
+    struct Copy {
+        const void** pointer;   // repointed at the copy
+        std::size_t bytes, offset;
+    };
+    std::vector<Copy> copies;
+    std::size_t total = 0;
+    const auto add = [&](const void** pointer, std::int64_t bytes) {
+        copies.push_back({pointer, static_cast<std::size_t>(bytes), total});
+        total += round_up(static_cast<std::size_t>(bytes), 64);
+    };
+    const auto add_matrix = [&](WeightTensor& w) {
+        if (w.dtype == DType::kI8) {
+            add(&w.data, w.numel());
+            add(reinterpret_cast<const void**>(&w.scales), w.numel() / kQ8BlockSize * std::int64_t{sizeof(float)});
+        } else {
+            add(&w.data, w.numel() * (w.dtype == DType::kF32 ? 4 : 2));
+        }
+    };
+    add_matrix(weights.wte);
+    for (LayerWeights& l : weights.layers)
+        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
+            if (w->dtype == DType::kI8) add_matrix(*w);
+    buffer = make_huge_page_buffer(total);
+    for (const Copy& c : copies) {
+        std::memcpy(buffer.get() + c.offset, *c.pointer, c.bytes);
+        *c.pointer = buffer.get() + c.offset;
     }
     return total;
 }
@@ -102,8 +126,11 @@ struct Model::Impl {
     std::vector<std::unique_ptr<float[]>> converted;
     // The layers' F32/16-bit matrices repacked for decode
     // (WeightTensor::panels, kernels/matvec_panels.hpp).
-    PanelStorage panels;
+    HugePageBuffer panels;
     std::size_t panel_bytes = 0;
+    // wte and q8 matrices copied into huge pages (copy_streamed_tensors).
+    HugePageBuffer streamed;
+    std::size_t streamed_bytes = 0;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
 };
@@ -122,7 +149,8 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
     Config config = load_config(config_path);
     SafetensorsFile file = SafetensorsFile::open(weights_path);
 
-    auto impl = std::unique_ptr<Impl>(new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, 0, DType::kF32});
+    auto impl = std::unique_ptr<Impl>(
+        new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, nullptr, 0, 0, DType::kF32});
     std::vector<WeightSlot> slots = weight_slots(impl->config, impl->weights);
 
     // Match file tensors to table rows (names with or without "transformer.").
@@ -274,10 +302,11 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
         }
     }
     if (options.decode_panels) impl->panel_bytes = pack_decode_panels(impl->weights, impl->panels);
+    if (options.huge_page_copies) impl->streamed_bytes = copy_streamed_tensors(impl->weights, impl->streamed);
     spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32, {} bytes of decode "
-                  "panels)",
+                  "panels, {} bytes copied into huge pages)",
                   dir.string(), slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes,
-                  impl->panel_bytes);
+                  impl->panel_bytes, impl->streamed_bytes);
     return Model(std::move(impl));
 }
 
@@ -288,5 +317,6 @@ const std::filesystem::path& Model::dir() const { return impl_->dir; }
 std::int64_t Model::parameter_count() const { return impl_->parameter_count; }
 DType Model::dtype() const { return impl_->dtype; }
 std::int64_t Model::decode_panel_bytes() const { return static_cast<std::int64_t>(impl_->panel_bytes); }
+std::int64_t Model::huge_page_copy_bytes() const { return static_cast<std::int64_t>(impl_->streamed_bytes); }
 
 }  // namespace gpt2

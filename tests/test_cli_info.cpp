@@ -61,8 +61,12 @@ TEST(CliInfo, MakeModelThenInfo) {
     // Decode's panel copy of the layer's four BF16 matrices: 64 x 192,
     // 64 x 64, 64 x 256 and 256 x 64 values (widths already multiples of 16).
     EXPECT_EQ(j["memory"]["decode_panels_bytes"], (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64) * 2);
+    // The huge-page copy decode streams instead of the file map: wte (BF16);
+    // no q8 matrices here.
+    EXPECT_EQ(j["memory"]["huge_page_copies_bytes"], 50257 * 64 * 2);
     EXPECT_EQ(j["memory"]["total_bytes"], j["memory"]["weights_bytes"].get<std::int64_t>() +
                                               j["memory"]["decode_panels_bytes"].get<std::int64_t>() +
+                                              j["memory"]["huge_page_copies_bytes"].get<std::int64_t>() +
                                               j["memory"]["kv_cache_bytes"].get<std::int64_t>());
     EXPECT_EQ(j["memory"]["kv_cache_dtype"], "f32");
     // An F16 cache: 2 bytes a value.

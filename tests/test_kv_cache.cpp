@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "gpt2/convert.hpp"
 #include "gpt2/error.hpp"
 #include "gpt2/model.hpp"
 #include "gpt2/random_model.hpp"
@@ -82,22 +83,52 @@ TEST_F(KvCache, IncrementalDecodingEqualsFullRecomputation) {
 }
 
 // Decode reads the layers' matrices from their panel copy
-// (LoadOptions::decode_panels, kernels/matvec_panels.hpp); loaded without
-// it, decode reads the mapped matrices. Both give the same bits, in F32 and
-// in the 16-bit formats, and so both equal prefill (the test above).
-TEST_F(KvCache, DecodeOverPanelsEqualsDecodeOverTheMappedMatrices) {
-    for (gpt2::DType dtype : {gpt2::DType::kF32, gpt2::DType::kF16, gpt2::DType::kBF16}) {
-        const auto dir = gpt2::test::make_temp_dir("kv-cache-panels");
-        gpt2::RandomModelSpec spec = gpt2::test::small_model_spec(kContext, kVocab, 78);
-        spec.dtype = dtype;
-        gpt2::write_random_model(dir, spec);
-        const gpt2::Model with = gpt2::Model::load(dir);
-        const gpt2::Model without = gpt2::Model::load(dir, {.decode_panels = false});
-        for (const gpt2::LayerWeights& l : with.weights().layers)
-            for (const gpt2::WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight,
-                                                &l.mlp_c_proj_weight})
-                ASSERT_NE(w->panels, nullptr) << gpt2::dtype_name(dtype);
-        for (const gpt2::LayerWeights& l : without.weights().layers) ASSERT_EQ(l.mlp_c_fc_weight.panels, nullptr);
+// (LoadOptions::decode_panels, kernels/matvec_panels.hpp) and wte and the q8
+// matrices from their huge-page copies (LoadOptions::huge_page_copies);
+// loaded without them, decode reads the mapped tensors. Both give the same
+// bits, in F32, in the 16-bit formats and in q8, and so both equal prefill
+// (the test above).
+TEST_F(KvCache, DecodeOverDecodeCopiesEqualsDecodeOverTheMappedTensors) {
+    const auto dir = gpt2::test::make_temp_dir("kv-cache-copies");
+    gpt2::write_random_model(dir / "f32", gpt2::test::small_model_spec(kContext, kVocab, 78));
+    for (gpt2::WeightFormat format :
+         {gpt2::WeightFormat::kF32, gpt2::WeightFormat::kF16, gpt2::WeightFormat::kBF16, gpt2::WeightFormat::kQ8}) {
+        const std::string name = gpt2::weight_format_name(format);
+        if (format != gpt2::WeightFormat::kF32) gpt2::convert_model(dir / "f32", dir / name, format);
+        const gpt2::Model with = gpt2::Model::load(dir / name);
+        const gpt2::Model without =
+            gpt2::Model::load(dir / name, {.decode_panels = false, .huge_page_copies = false});
+        const bool q8 = format == gpt2::WeightFormat::kQ8;
+        const auto mapped_from = [](const gpt2::Model& model, const void* p) {   // points into model's file
+            const auto* b = static_cast<const std::byte*>(p);
+            for (const gpt2::TensorView& t : model.file().tensors()) {
+                const auto* d = static_cast<const std::byte*>(t.data);
+                if (b >= d && b < d + t.nbytes) return true;
+            }
+            return false;
+        };
+        const auto matrices = [](const gpt2::LayerWeights& l) {
+            return std::vector<const gpt2::WeightTensor*>{&l.attn_c_attn_weight, &l.attn_c_proj_weight,
+                                                          &l.mlp_c_fc_weight, &l.mlp_c_proj_weight};
+        };
+        for (std::size_t i = 0; i < with.weights().layers.size(); ++i) {
+            const auto copied = matrices(with.weights().layers[i]);
+            const auto mapped = matrices(without.weights().layers[i]);
+            for (std::size_t m = 0; m < copied.size(); ++m) {
+                // Panels for F32 and 16-bit matrices; q8 ones are copied instead.
+                ASSERT_EQ(copied[m]->panels != nullptr, !q8) << name;
+                ASSERT_EQ(mapped[m]->panels, nullptr) << name;
+                ASSERT_EQ(mapped_from(with, copied[m]->data), !q8) << name;
+                ASSERT_TRUE(mapped_from(without, mapped[m]->data)) << name;
+                if (q8) {
+                    ASSERT_FALSE(mapped_from(with, copied[m]->scales)) << name;
+                }
+            }
+        }
+        ASSERT_FALSE(mapped_from(with, with.weights().wte.data)) << name;
+        ASSERT_TRUE(mapped_from(without, without.weights().wte.data)) << name;
+        ASSERT_GT(with.huge_page_copy_bytes(), 0) << name;
+        ASSERT_EQ(without.huge_page_copy_bytes(), 0) << name;
 
         const std::vector<std::int32_t> ids = random_ids(40, 5);
         gpt2::Session a(with, {.max_tokens = 0, .n_threads = 2});
@@ -105,10 +136,10 @@ TEST_F(KvCache, DecodeOverPanelsEqualsDecodeOverTheMappedMatrices) {
         for (std::int32_t id : ids) {
             const std::vector<float> la = copy(a.eval({&id, 1}));
             const std::vector<float> lb = copy(b.eval({&id, 1}));
-            ASSERT_EQ(la, lb) << gpt2::dtype_name(dtype) << " at position " << a.position();
+            ASSERT_EQ(la, lb) << name << " at position " << a.position();
         }
-        std::filesystem::remove_all(dir);
     }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(KvCache, ChunkedPrefillEqualsPrefillAtOnce) {

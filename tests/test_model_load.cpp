@@ -1,6 +1,7 @@
 // Model::load on generated checkpoints: every dtype, the HF naming variants,
 // and one test per mismatch between config.json and the tensors.
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -91,7 +92,7 @@ std::int64_t expected_parameters(const Config& c) {
 }
 
 TEST_F(ModelLoad, F32IsZeroCopy) {
-    Model m = Model::load(dir_ / "f32");
+    Model m = Model::load(dir_ / "f32", {.huge_page_copies = false});
     EXPECT_EQ(m.dtype(), DType::kF32);
     EXPECT_EQ(m.config().n_embd, 32);
     EXPECT_EQ(m.parameter_count(), expected_parameters(m.config()));
@@ -110,6 +111,15 @@ TEST_F(ModelLoad, F32IsZeroCopy) {
     Model moved = std::move(m);
     EXPECT_EQ(moved.weights().wte.data, p);
     EXPECT_EQ(moved.dir(), dir_ / "f32");
+
+    // By default wte (what decode streams without a panel copy) is a copy
+    // of the file's bytes in huge pages; the layer matrices stay in place.
+    const Model copied = Model::load(dir_ / "f32");
+    const TensorView& wte = copied.file().at("wte.weight");
+    EXPECT_NE(copied.weights().wte.data, wte.data);
+    EXPECT_EQ(std::memcmp(copied.weights().wte.data, wte.data, wte.nbytes), 0);
+    EXPECT_EQ(copied.huge_page_copy_bytes(), static_cast<std::int64_t>(wte.nbytes));
+    EXPECT_EQ(copied.weights().layers[1].mlp_c_proj_weight.data, copied.file().at("h.1.mlp.c_proj.weight").data);
 }
 
 TEST_F(ModelLoad, SixteenBitMatricesStayInPlaceAndVectorsAreWidened) {
@@ -117,7 +127,7 @@ TEST_F(ModelLoad, SixteenBitMatricesStayInPlaceAndVectorsAreWidened) {
     for (DType dtype : {DType::kF16, DType::kBF16}) {
         const auto d = dir_ / dtype_name(dtype);
         write_random_model(d, small_spec(dtype));
-        Model m = Model::load(d);
+        Model m = Model::load(d, {.huge_page_copies = false});
         EXPECT_EQ(m.dtype(), dtype);
         EXPECT_EQ(m.parameter_count(), ref.parameter_count());
         // Every tensor's file value is the F32 model's value rounded. Matrices
@@ -243,7 +253,7 @@ TEST_F(ModelLoad, TransformerPrefixBuffersAndLmHead) {
                      std::vector<std::byte>(static_cast<std::size_t>(c.vocab_size * c.n_embd * 4))});
     rewrite(dir_ / "f32", dir_ / "prefixed", [](const std::string& n) { return "transformer." + n; }, extra);
     Model ref = Model::load(dir_ / "f32");
-    Model m = Model::load(dir_ / "prefixed");
+    Model m = Model::load(dir_ / "prefixed", {.huge_page_copies = false});
     EXPECT_EQ(m.parameter_count(), ref.parameter_count());   // buffers and lm_head not counted
     EXPECT_EQ(m.weights().wte.data, m.file().at("transformer.wte.weight").data);
     for (std::int64_t i = 0; i < m.weights().layers[1].attn_c_proj_weight.numel(); ++i)
