@@ -4,9 +4,12 @@
 // streaming its own contiguous share (as the decode kernels stream their
 // columns of the weights). Bytes read per second is the roofline for a
 // memory-bound decode step measured on the same machine in the same run.
+// The buffer sits in huge pages, like the weights decode streams
+// (huge_pages.hpp): on 4 KB pages one Zen 4 core read 15-20% less.
 #include <cstdint>
 #include <vector>
 
+#include "huge_pages.hpp"
 #include "kernels/simd.hpp"
 #include "thread_pool.hpp"
 
@@ -15,9 +18,11 @@ namespace gpt2::bench {
 // 512 MiB: ≫ any L3 on the machines we run on, < 1/40 of their RAM.
 inline constexpr std::int64_t kBandwidthBufferFloats = std::int64_t{128} << 20;
 
-inline std::vector<float>& bandwidth_buffer() {
-    static std::vector<float> buf = [] {
-        std::vector<float> b(static_cast<std::size_t>(kBandwidthBufferFloats));
+using BandwidthBuffer = std::vector<float, HugePageAllocator<float>>;
+
+inline BandwidthBuffer& bandwidth_buffer() {
+    static BandwidthBuffer buf = [] {
+        BandwidthBuffer b(static_cast<std::size_t>(kBandwidthBufferFloats));
         for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i & 1023) * 1e-3f;
         return b;
     }();
@@ -27,7 +32,7 @@ inline std::vector<float>& bandwidth_buffer() {
 // Sums buf with 4 independent vector accumulators per thread (enough
 // loads in flight to saturate the memory system, no FMA-latency bound).
 // Returns the total (so the compiler cannot drop the reads).
-inline float read_all(const std::vector<float>& buf, ThreadPool& pool) {
+inline float read_all(const BandwidthBuffer& buf, ThreadPool& pool) {
     using kernels::simd::Vec;
     constexpr std::int64_t kStep = 4 * Vec::kWidth;
     const std::int64_t n = static_cast<std::int64_t>(buf.size()) / kStep * kStep;
