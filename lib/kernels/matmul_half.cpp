@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu.hpp"
+#include "kernels/streams.hpp"
 #include "kernels/f32_kernels.hpp"
 #include "kernels/matmul_bf16_pairs.hpp"
 #include "numeric/half.hpp"

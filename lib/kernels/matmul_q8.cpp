@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/cpu.hpp"
+#include "kernels/streams.hpp"
 #include "thread_pool.hpp"
 
 #include "kernels/target.hpp"
@@ -91,13 +92,13 @@ void scalar_range(const Q8Args& a, int n0, int n1) {
         for (; t < a.T; ++t) tile<1, NN>(a, t, n0);                                   \
     }                                                                                 \
     TGT void range(const Q8Args& a, int n0, int n1) {                                 \
-        int n = n0;                                                                   \
         if (a.T == 1) {                                                               \
-            const int part = (n1 - n0) / kDecodeStreams;                              \
-            for (; n < n0 + part; ++n) tile<1, kDecodeStreams>(a, 0, n, part);        \
-            for (n = n0 + kDecodeStreams * part; n < n1; ++n) tile<1, 1>(a, 0, n);    \
+            for_each_stream_tile<kDecodeStreams>(                                     \
+                n0, n1, [&](int n, int part) { tile<1, kDecodeStreams>(a, 0, n, part); }, \
+                [&](int n) { tile<1, 1>(a, 0, n); });                                 \
             return;                                                                   \
         }                                                                             \
+        int n = n0;                                                                   \
         for (; n + kCols <= n1; n += kCols) rows<kCols>(a, n);                        \
         for (; n < n1; ++n) rows<1>(a, n);                                            \
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/cpu.hpp"
+#include "kernels/streams.hpp"
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
@@ -28,6 +29,16 @@ struct PanelArgs {
 // the q8 decode's single row stream (matmul_q8.cpp) ran ~10% slower
 // without its prefetch.
 constexpr std::int64_t kPrefetchBytes = 2048;
+
+// A thread's panels are walked as kStreams sequential streams, one panel from
+// each of as many equal parts at a time (kernels/streams.hpp). Measured on a
+// Zen 4 (one thread, weights in huge pages): two adjacent panels read 16-bit
+// weights at 16-23 GB/s (BM_MatvecPanels, K = 768) and 27-29 (K = 3072);
+// two panels from the two halves 23-30 and 28-31, four from four quarters
+// 22-25, four adjacent 19-21. gpt2 bench tg128 one thread, two A/B rounds:
+// F16 87/82 -> 104/101 tok/s, BF16 89/89 -> 101/103, F32 50/49 -> 55/52;
+// the AVX2 path (GPT2_ISA=avx2) F16 88/87 -> 101/99.
+constexpr int kStreams = 2;
 
 template <Elem E>
 constexpr std::int64_t kElemBytes = E == Elem::kF32 ? 4 : 2;
@@ -89,15 +100,15 @@ GPT2_AVX512 inline __m512 load_row_avx512(const void* w, std::int64_t i) {
     }
 }
 
-// NP panels side by side: NP fma chains (AVX-512: 4-cycle latency, ~1 fma
-// per cycle on a Zen 4, and two chains already outrun memory).
+// NP panels, p, p + step, ...: NP fma chains (AVX-512: 4-cycle latency, ~1
+// fma per cycle on a Zen 4, and two chains already outrun memory).
 template <Elem E, int NP>
-GPT2_AVX512 void panels_avx512(const PanelArgs& a, int p) {
+GPT2_AVX512 void panels_avx512(const PanelArgs& a, int p, int step = 1) {
     constexpr int kRowsPerLine = static_cast<int>(64 / (kPanelWidth * kElemBytes<E>));
     __m512 acc[NP];
     for (int i = 0; i < NP; ++i) {
         alignas(64) float init[kPanelWidth];
-        initial_sums(a, p + i, init);
+        initial_sums(a, p + i * step, init);
         acc[i] = _mm512_load_ps(init);
     }
     const std::int64_t panel = std::int64_t{a.K} * kPanelWidth;
@@ -105,7 +116,7 @@ GPT2_AVX512 void panels_avx512(const PanelArgs& a, int p) {
     for (int k = 0; k < a.K; ++k) {
         const __m512 xk = _mm512_set1_ps(a.x[k]);
         for (int i = 0; i < NP; ++i) {
-            const std::int64_t at = base + i * panel + std::int64_t{k} * kPanelWidth;
+            const std::int64_t at = base + i * step * panel + std::int64_t{k} * kPanelWidth;
             if (k % kRowsPerLine == 0) _mm_prefetch(element_address<E>(a.w, at) + kPrefetchBytes, _MM_HINT_T0);
             acc[i] = _mm512_fmadd_ps(xk, load_row_avx512<E>(a.w, at), acc[i]);
         }
@@ -113,15 +124,15 @@ GPT2_AVX512 void panels_avx512(const PanelArgs& a, int p) {
     for (int i = 0; i < NP; ++i) {
         alignas(64) float sums[kPanelWidth];
         _mm512_store_ps(sums, acc[i]);
-        store_sums(a, p + i, sums);
+        store_sums(a, p + i * step, sums);
     }
 }
 
 template <Elem E>
 GPT2_AVX512 void range_avx512(const PanelArgs& a, int p0, int p1) {
-    int p = p0;
-    for (; p + 2 <= p1; p += 2) panels_avx512<E, 2>(a, p);
-    for (; p < p1; ++p) panels_avx512<E, 1>(a, p);
+    for_each_stream_tile<kStreams>(
+        p0, p1, [&](int p, int part) { panels_avx512<E, kStreams>(a, p, part); },
+        [&](int p) { panels_avx512<E, 1>(a, p); });
 }
 
 // ---- AVX2: a panel row is two vectors ---------------------------------------
@@ -139,12 +150,12 @@ GPT2_AVX2 inline __m256 load_half_row_avx2(const void* w, std::int64_t i) {
 }
 
 template <Elem E, int NP>
-GPT2_AVX2 void panels_avx2(const PanelArgs& a, int p) {
+GPT2_AVX2 void panels_avx2(const PanelArgs& a, int p, int step = 1) {
     constexpr int kRowsPerLine = static_cast<int>(64 / (kPanelWidth * kElemBytes<E>));
     __m256 acc[NP][2];
     for (int i = 0; i < NP; ++i) {
         alignas(32) float init[kPanelWidth];
-        initial_sums(a, p + i, init);
+        initial_sums(a, p + i * step, init);
         acc[i][0] = _mm256_load_ps(init);
         acc[i][1] = _mm256_load_ps(init + 8);
     }
@@ -153,7 +164,7 @@ GPT2_AVX2 void panels_avx2(const PanelArgs& a, int p) {
     for (int k = 0; k < a.K; ++k) {
         const __m256 xk = _mm256_set1_ps(a.x[k]);
         for (int i = 0; i < NP; ++i) {
-            const std::int64_t at = base + i * panel + std::int64_t{k} * kPanelWidth;
+            const std::int64_t at = base + i * step * panel + std::int64_t{k} * kPanelWidth;
             if (k % kRowsPerLine == 0) _mm_prefetch(element_address<E>(a.w, at) + kPrefetchBytes, _MM_HINT_T0);
             acc[i][0] = _mm256_fmadd_ps(xk, load_half_row_avx2<E>(a.w, at), acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(xk, load_half_row_avx2<E>(a.w, at + 8), acc[i][1]);
@@ -163,15 +174,15 @@ GPT2_AVX2 void panels_avx2(const PanelArgs& a, int p) {
         alignas(32) float sums[kPanelWidth];
         _mm256_store_ps(sums, acc[i][0]);
         _mm256_store_ps(sums + 8, acc[i][1]);
-        store_sums(a, p + i, sums);
+        store_sums(a, p + i * step, sums);
     }
 }
 
 template <Elem E>
 GPT2_AVX2 void range_avx2(const PanelArgs& a, int p0, int p1) {
-    int p = p0;
-    for (; p + 2 <= p1; p += 2) panels_avx2<E, 2>(a, p);
-    for (; p < p1; ++p) panels_avx2<E, 1>(a, p);
+    for_each_stream_tile<kStreams>(
+        p0, p1, [&](int p, int part) { panels_avx2<E, kStreams>(a, p, part); },
+        [&](int p) { panels_avx2<E, 1>(a, p); });
 }
 #endif
 
