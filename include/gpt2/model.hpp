@@ -52,7 +52,7 @@ struct LoadOptions {
     // the file map into memory advised as 2 MB pages, which one core reads
     // ~15-20% faster than 4 KB pages (docs/benchmarks.md, tenth round). A
     // second copy of those tensors (124M: +147 MiB F32, +74 MiB 16-bit,
-    // +130 MiB q8). Off: they are read in place, with bit-identical results.
+    // +132 MiB q8). Off: they are read in place, with bit-identical results.
     bool huge_page_copies = true;
 };
 
