@@ -4,8 +4,9 @@
 // pages in "madvise" mode, the default on Debian). On a Zen 4 one thread read
 // a 512 MB buffer at 29-30 GB/s on 2 MB pages against 21-26 on 4 KB pages
 // (the file map or the heap), and q8 decode went 120-145 -> 157-173 tok/s
-// (docs/benchmarks.md, tenth round): the hardware prefetchers stop at each
-// 4 KB page, and every page costs a TLB walk.
+// (docs/benchmarks.md, tenth round). Not measured apart, but the likely
+// reasons: 512 times fewer TLB misses, and hardware prefetchers that stop
+// at page boundaries.
 #include <cstddef>
 #include <memory>
 #include <new>

@@ -112,13 +112,16 @@ struct Avx512 {
     // kDotRows 5: 5 × 4 accumulators + 5 x + 1 w vectors; compare's 9 rows
     // take two tiles (5 + 4) instead of three (4 + 4 + 1).
     // Decode logits: a thread's rows of wte in 4 equal parts, one row of
-    // each per tile, each part prefetched 8 of its rows ahead: four
-    // sequential streams. Eight adjacent rows interleaved streamed at
-    // 9.5-10 GB/s on one Zen 4 thread, one row after the other (32 ahead)
-    // at 13-17, four parts at 17.5-20 (bench_kernels BM_LogitsDecode bf16;
-    // gpt2 bench F16 tg64 one thread 68-70 -> 81-85 tok/s in A/B rounds;
-    // kernels/f32_kernels.inc kDotDecodeStreams).
-    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeStreams = 4, kDotDecodePrefetch = 8;
+    // each per tile: four sequential streams. Eight adjacent rows
+    // interleaved streamed at 9.5-10 GB/s on one Zen 4 thread, one row
+    // after the other (32 ahead) at 13-17, four parts at 17.5-20
+    // (bench_kernels BM_LogitsDecode bf16; gpt2 bench F16 tg64 one thread
+    // 68-70 -> 81-85 tok/s in A/B rounds; kernels/f32_kernels.inc
+    // kDotDecodeStreams). No software prefetch since wte sits in huge
+    // pages: 8 rows ahead read 21-23 GB/s, none 26-31.5; gpt2 bench F16
+    // tg128 one thread 93-102 -> 92-118 tok/s (4 A/B rounds), two threads
+    // 113-129 -> 136-158.
+    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeStreams = 4, kDotDecodePrefetch = 0;
     static constexpr int kSweepGroup = 5;   // 8 w + 5 sums; 9 rows: 5 + 4
     // Decode sweeps 8 rows of w per pass over out (4 before): on a Zen 4
     // the 768-row products (qkv, c_fc) went from 11-15 to 15-17 GB/s on
