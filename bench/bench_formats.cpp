@@ -142,14 +142,11 @@ BENCHMARK(BM_Prefill)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-void BM_ReadBandwidth(benchmark::State& state) {
-    const auto& buf = gpt2::bench::bandwidth_buffer();
-    gpt2::ThreadPool pool(static_cast<int>(state.range(0)));
-    gpt2::bench::read_all(buf, pool);
-    for (auto _ : state) benchmark::DoNotOptimize(gpt2::bench::read_all(buf, pool));
-    state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(buf.size() * sizeof(float)) / 1e9,
-                                                    benchmark::Counter::kIsIterationInvariantRate);
-}
-BENCHMARK(BM_ReadBandwidth)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(gpt2::bench::BM_ReadBandwidth)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

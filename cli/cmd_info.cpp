@@ -47,8 +47,8 @@ MemoryEstimate estimate_memory(const Model& model, KvDtype kv) {
     for (const TensorView& t : model.file().tensors())
         if (t.shape.size() == 1 && (t.dtype == DType::kF16 || t.dtype == DType::kBF16))
             widened += t.numel() * static_cast<std::int64_t>(sizeof(float));
-    return {static_cast<std::int64_t>(model.file().file_size()) + widened, model.decode_panel_bytes(),
-            model.huge_page_copy_bytes(), 2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
+    const Model::DecodeCopyBytes copies = model.default_decode_copy_bytes();
+    return {static_cast<std::int64_t>(model.file().file_size()) + widened, copies.panels, copies.huge_page_copies, 2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
 }
 
 std::string shape_string(const std::vector<std::int64_t>& shape) {
@@ -122,7 +122,8 @@ void add_info_command(CLI::App& app) {
     cmd->add_flag("--json", options->json, "Print one JSON object instead of text");
     cmd->footer("Example:\n  gpt2 make-model --preset tiny --out /tmp/tiny && gpt2 info --model /tmp/tiny\n");
     cmd->callback([options] {
-        const Model model = Model::load(options->model_dir);
+        // Header only: the sizes of decode's copies are computed, not made.
+        const Model model = Model::load(options->model_dir, {.decode_panels = false, .huge_page_copies = false});
         if (options->json) print_json(model, options->kv_dtype);
         else print_text(model, options->kv_dtype);
     });

@@ -55,44 +55,54 @@ std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple
 // docs/benchmarks.md). A second copy of those matrices in memory, in one
 // buffer of huge pages (huge_pages.hpp), each matrix 64-byte aligned; wte
 // (the largest tensor) and q8 matrices get none. Returns its size in bytes.
-std::size_t pack_decode_panels(Weights& weights, HugePageBuffer& buffer) {
+// Where pack_decode_panels puts each matrix's panels, and the total.
+struct PanelPlan {
     struct Packing {
         WeightTensor* w;
         std::size_t elem_bytes, offset;
     };
     std::vector<Packing> packings;
     std::size_t total = 0;
+};
+
+PanelPlan plan_decode_panels(Weights& weights) {
+    PanelPlan plan;
     for (LayerWeights& l : weights.layers)
         for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
             if (w->dtype == DType::kI8) continue;
             const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
-            packings.push_back({w, elem, total});
-            total += round_up(static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem, 64);
+            plan.packings.push_back({w, elem, plan.total});
+            plan.total += round_up(static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem, 64);
         }
-    if (total == 0) return 0;
-    buffer = make_huge_page_buffer(total);
-    for (const Packing& p : packings) {
+    return plan;
+}
+
+std::size_t pack_decode_panels(Weights& weights, HugePageBuffer& buffer) {
+    const PanelPlan plan = plan_decode_panels(weights);
+    if (plan.total == 0) return 0;
+    buffer = make_huge_page_buffer(plan.total);
+    for (const PanelPlan::Packing& p : plan.packings) {
         kernels::pack_panels(buffer.get() + p.offset, p.w->data, p.elem_bytes, p.w->shape[0], p.w->shape[1]);
         p.w->panels = buffer.get() + p.offset;
     }
-    return total;
+    return plan.total;
 }
 
-// Copies of the tensors decode streams as they are stored, with no panel
-// copy: wte (the logits read all of it every step; the embedding lookup one
-// row) and the q8 matrices with their scales. In huge pages
-// (huge_pages.hpp) instead of the file map's 4 KB pages; the tensors then
-// point at the copies, which hold the same bytes. Returns their size.
-std::size_t copy_streamed_tensors(Weights& weights, HugePageBuffer& buffer) {
+// Where copy_streamed_tensors puts each copy, and the total.
+struct CopyPlan {
     struct Copy {
         const void** pointer;   // repointed at the copy
         std::size_t bytes, offset;
     };
     std::vector<Copy> copies;
     std::size_t total = 0;
+};
+
+CopyPlan plan_streamed_copies(Weights& weights) {
+    CopyPlan plan;
     const auto add = [&](const void** pointer, std::int64_t bytes) {
-        copies.push_back({pointer, static_cast<std::size_t>(bytes), total});
-        total += round_up(static_cast<std::size_t>(bytes), 64);
+        plan.copies.push_back({pointer, static_cast<std::size_t>(bytes), plan.total});
+        plan.total += round_up(static_cast<std::size_t>(bytes), 64);
     };
     const auto add_matrix = [&](WeightTensor& w) {
         if (w.dtype == DType::kI8) {
@@ -106,12 +116,32 @@ std::size_t copy_streamed_tensors(Weights& weights, HugePageBuffer& buffer) {
     for (LayerWeights& l : weights.layers)
         for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
             if (w->dtype == DType::kI8) add_matrix(*w);
-    buffer = make_huge_page_buffer(total);
-    for (const Copy& c : copies) {
+    return plan;
+}
+
+// Copies of the tensors decode streams as they are stored, with no panel
+// copy: wte (the logits read all of it every step; the embedding lookup one
+// row) and the q8 matrices with their scales. In huge pages
+// (huge_pages.hpp) instead of the file map's 4 KB pages; the tensors then
+// point at the copies, which hold the same bytes. Returns their size.
+std::size_t copy_streamed_tensors(Weights& weights, HugePageBuffer& buffer) {
+    const CopyPlan plan = plan_streamed_copies(weights);
+    buffer = make_huge_page_buffer(plan.total);
+    for (const CopyPlan::Copy& c : plan.copies) {
         std::memcpy(buffer.get() + c.offset, *c.pointer, c.bytes);
         *c.pointer = buffer.get() + c.offset;
     }
-    return total;
+    return plan.total;
+}
+
+// Bytes of a matrix as decode reads it: the stored elements, plus a q8
+// matrix's scales.
+std::int64_t stored_bytes(const WeightTensor& w) {
+    switch (w.dtype) {
+        case DType::kF32: return w.numel() * std::int64_t{sizeof(float)};
+        case DType::kI8: return w.numel() + w.numel() / kQ8BlockSize * std::int64_t{sizeof(float)};
+        default: return w.numel() * std::int64_t{sizeof(std::uint16_t)};
+    }
 }
 
 }  // namespace
@@ -318,5 +348,26 @@ std::int64_t Model::parameter_count() const { return impl_->parameter_count; }
 DType Model::dtype() const { return impl_->dtype; }
 std::int64_t Model::decode_panel_bytes() const { return static_cast<std::int64_t>(impl_->panel_bytes); }
 std::int64_t Model::huge_page_copy_bytes() const { return static_cast<std::int64_t>(impl_->streamed_bytes); }
+
+Model::DecodeCopyBytes Model::default_decode_copy_bytes() const {
+    Weights plan_on = impl_->weights;   // the plans take addresses; the Model's weights stay as they are
+    return {static_cast<std::int64_t>(plan_decode_panels(plan_on).total),
+            static_cast<std::int64_t>(plan_streamed_copies(plan_on).total)};
+}
+
+std::int64_t Model::decode_weight_bytes() const {
+    const Weights& w = impl_->weights;
+    const std::int64_t f32 = sizeof(float);
+    std::int64_t bytes = stored_bytes(w.wte) + stored_bytes(w.wpe) / w.wpe.shape[0] +
+                         (w.ln_f_weight.numel() + w.ln_f_bias.numel()) * f32;
+    for (const LayerWeights& l : w.layers) {
+        for (const WeightTensor* m : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
+            bytes += stored_bytes(*m);
+        for (const WeightTensor* v : {&l.ln_1_weight, &l.ln_1_bias, &l.attn_c_attn_bias, &l.attn_c_proj_bias, &l.ln_2_weight,
+                                      &l.ln_2_bias, &l.mlp_c_fc_bias, &l.mlp_c_proj_bias})
+            bytes += v->numel() * f32;
+    }
+    return bytes;
+}
 
 }  // namespace gpt2

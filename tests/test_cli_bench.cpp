@@ -1,8 +1,11 @@
 // gpt2 bench on a tiny random model: the table, the JSON rows, skipped tests.
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "gpt2/safetensors.hpp"
 
 #include "support/cli_run.hpp"
 
@@ -77,6 +80,55 @@ TEST(CliBench, DepthRunsDecodeAfterACachedContext) {
     EXPECT_NE(bad.status, 0);
     EXPECT_NE(bad.err.find("--depth \"-1\": expected a comma-separated list of integers >= 0"), std::string::npos)
         << bad.err;
+}
+
+// --roofline: each tg repetition paired with a read-bandwidth probe; the
+// bytes per step computed here from the file's tensor table and the config.
+TEST(CliBench, RooflinePairsEachDecodeRepetitionWithAProbe) {
+    const auto r = run_cli("bench --threads 1 --prompt-tokens 8 --gen-tokens 8 --depth 0,100 --kv-dtype f16 --reps 2 "
+                           "--roofline --probe-mib 1 --json" + model_arg());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 3u);   // pp8, tg8, tg8@d100
+    EXPECT_FALSE(j[0].contains("roofline_fraction")) << "prefill has no read roofline";
+
+    // Weights: every tensor as stored (1-D as F32), one row of wpe. Cache:
+    // K and V (F16) of each layer over depth + 1 ... depth + 8 positions.
+    const SafetensorsFile file = SafetensorsFile::open(test::tiny_model_dir() / "model.safetensors");
+    double weights = 0.0;
+    for (const TensorView& t : file.tensors()) {
+        const double bytes = t.shape.size() == 1 ? 4.0 * static_cast<double>(t.numel()) : static_cast<double>(t.nbytes);
+        weights += t.name.find("wpe.") != std::string::npos ? bytes / static_cast<double>(t.shape[0]) : bytes;
+    }
+    std::ifstream config_file(test::tiny_model_dir() / "config.json");
+    const auto config = nlohmann::json::parse(config_file);
+    const double per_position = 2.0 * config["n_layer"].get<double>() * config["n_embd"].get<double>() * 2;
+    for (int i : {1, 2}) {
+        const auto& row = j[static_cast<std::size_t>(i)];
+        const double depth = row["depth"];
+        EXPECT_DOUBLE_EQ(row["bytes_per_token"].get<double>(), weights + per_position * (depth + 4.5)) << row;
+        ASSERT_EQ(row["probe_samples"].size(), 2u);
+        for (std::size_t k = 0; k < 2; ++k) {
+            const double probe = row["probe_samples"][k], tps = row["samples"][k];
+            EXPECT_GT(probe, 0.0);
+            const double fraction = tps * row["bytes_per_token"].get<double>() / 1e9 / probe;
+            const double lo = row["roofline_fraction"]["min"], hi = row["roofline_fraction"]["max"];
+            EXPECT_GE(fraction, lo * (1 - 1e-12));
+            EXPECT_LE(fraction, hi * (1 + 1e-12));
+        }
+        EXPECT_DOUBLE_EQ(row["read_GB_per_s"]["max"].get<double>(),
+                         row["tokens_per_s"]["max"].get<double>() * row["bytes_per_token"].get<double>() / 1e9);
+    }
+
+    const auto table = run_cli("bench --threads 1 --prompt-tokens 8 --gen-tokens 4 --reps 1 --roofline --probe-mib 1" +
+                               model_arg());
+    ASSERT_EQ(table.status, 0) << table.err;
+    for (const char* s : {"MB/token", "read GB/s", "probe GB/s", "roofline (min - max)", "1 MiB read probe"})
+        EXPECT_NE(table.out.find(s), std::string::npos) << s << "\n" << table.out;
+
+    const auto bad = run_cli("bench --roofline --probe-mib 0 --reps 1" + model_arg());
+    EXPECT_NE(bad.status, 0);
+    EXPECT_NE(bad.err.find("--probe-mib 0 is out of range"), std::string::npos) << bad.err;
 }
 
 }  // namespace

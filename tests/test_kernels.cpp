@@ -284,6 +284,18 @@ TEST_P(Kernels, ResidualAddMatchesNaive) {
     EXPECT_EQ(fast, naive);
 }
 
+// The read-bandwidth probe's loop: integer-valued floats, whose sum is exact
+// in any order, so every level must give the same total.
+TEST_P(Kernels, ReadSumAddsEveryElement) {
+    std::vector<float> x(1001);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7);
+    for (std::int64_t n : {0, 1, 15, 64, 65, 1001}) {
+        double want = 0.0;
+        for (std::int64_t i = 0; i < n; ++i) want += x[static_cast<std::size_t>(i)];
+        EXPECT_EQ(f32::active().read_sum(x.data(), n), static_cast<float>(want)) << "n=" << n;
+    }
+}
+
 // Position-major rows [n_rows, NH·HS] rearranged head-major [NH,
 // max_positions, HS], the positions past n_rows filled with `pad`.
 template <typename T>

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gpt2/convert.hpp"
 #include "gpt2/error.hpp"
 #include "gpt2/model.hpp"
 #include "gpt2/random_model.hpp"
@@ -158,6 +159,34 @@ TEST_F(ModelLoad, SixteenBitMatricesStayInPlaceAndVectorsAreWidened) {
         check(m.weights().layers[0].ln_2_weight, ref.weights().layers[0].ln_2_weight, "h.0.ln_2.weight");
         check(m.weights().layers[0].mlp_c_fc_bias, ref.weights().layers[0].mlp_c_fc_bias, "h.0.mlp.c_fc.bias");
         check(m.weights().ln_f_bias, ref.weights().ln_f_bias, "ln_f.bias");
+    }
+}
+
+// The sizes Model reports for a decode step and for decode's copies, against
+// the file's own tensor table (F32, F16 and q8 checkpoints).
+TEST_F(ModelLoad, DecodeBytesAndCopySizesAgreeWithTheFile) {
+    write_random_model(dir_ / "F16", small_spec(DType::kF16));
+    convert_model(dir_ / "f32", dir_ / "q8", WeightFormat::kQ8);
+    for (const char* name : {"f32", "F16", "q8"}) {
+        SCOPED_TRACE(name);
+        const Model loaded = Model::load(dir_ / name);
+        const Model bare = Model::load(dir_ / name, {.decode_panels = false, .huge_page_copies = false});
+        EXPECT_EQ(bare.decode_panel_bytes(), 0);
+        EXPECT_EQ(bare.huge_page_copy_bytes(), 0);
+        EXPECT_GT(loaded.huge_page_copy_bytes(), 0);
+        for (const Model* m : {&loaded, &bare}) {
+            EXPECT_EQ(m->default_decode_copy_bytes().panels, loaded.decode_panel_bytes());
+            EXPECT_EQ(m->default_decode_copy_bytes().huge_page_copies, loaded.huge_page_copy_bytes());
+        }
+        // A step reads every tensor as stored (1-D ones as F32) but only one
+        // row of wpe (and of its q8 scales).
+        std::int64_t expected = 0;
+        for (const TensorView& t : bare.file().tensors()) {
+            const std::int64_t bytes = t.shape.size() == 1 ? t.numel() * 4 : static_cast<std::int64_t>(t.nbytes);
+            expected += t.name.starts_with("wpe.") ? bytes / t.shape[0] : bytes;
+        }
+        EXPECT_EQ(bare.decode_weight_bytes(), expected);
+        EXPECT_EQ(loaded.decode_weight_bytes(), expected);
     }
 }
 

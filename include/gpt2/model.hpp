@@ -87,6 +87,21 @@ public:
     std::int64_t decode_panel_bytes() const;
     // Bytes of the huge-page copies (LoadOptions::huge_page_copies; 0 without).
     std::int64_t huge_page_copy_bytes() const;
+    // The bytes the default LoadOptions add for this checkpoint (what
+    // decode_panel_bytes() and huge_page_copy_bytes() report after a
+    // default load), whether or not this Model made the copies: so that
+    // `gpt2 info` can report them from a header-only load.
+    struct DecodeCopyBytes {
+        std::int64_t panels = 0;
+        std::int64_t huge_page_copies = 0;
+    };
+    DecodeCopyBytes default_decode_copy_bytes() const;
+    // Bytes of weights one decode step reads: every matrix and wte as
+    // stored (16-bit: 2 bytes, q8: 1 byte plus its scales; the panels hold
+    // the same bytes), the 1-D parameters as F32 (as in memory), and one row
+    // of wpe. Decode tokens/s times this, over the read bandwidth, is the
+    // step's roofline fraction (`gpt2 bench --roofline`).
+    std::int64_t decode_weight_bytes() const;
 
 private:
     struct Impl;

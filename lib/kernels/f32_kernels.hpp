@@ -124,6 +124,9 @@ struct Kernels {
     void (*softmax)(float* out, const float* x, int n);
     void (*gelu)(float* out, const float* x, std::int64_t n);
     void (*residual_add)(float* x, const float* y, std::int64_t n);
+    // The sum of n floats, in an order of the level's choosing: the loop of
+    // the read-bandwidth probe (read_bandwidth.hpp), not a numeric kernel.
+    float (*read_sum)(const float* p, std::int64_t n);
 };
 
 // One table per level (defined in f32_<level>.cpp); the AVX tables exist only
