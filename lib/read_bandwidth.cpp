@@ -47,7 +47,9 @@ std::int64_t ReadBandwidthProbe::bytes() const {
 }
 
 float ReadBandwidthProbe::read_once() {
-    const auto read_sum = kernels::f32::active().read_sum;
+    // The CPU's best level whatever GPT2_ISA says: the probe measures the
+    // memory, and a one-lane loop cannot keep enough loads in flight.
+    const auto read_sum = kernels::f32::kernels_for(kernels::cpu::detected()).read_sum;
     const float* p = impl_->data();
     std::vector<float>& partial = impl_->partial;
     // 1024 floats: the shares start on 4 KB boundaries.
