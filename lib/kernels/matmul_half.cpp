@@ -49,7 +49,7 @@ struct HalfDotArgs {
 struct Scalar {
     using Reg = float;
     static constexpr int kWidth = 1, kTileRows = 4, kTileVecs = 1;
-    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeStreams = 2, kDotDecodePrefetch = 8;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeStreams = 2;
     static constexpr int kSweepGroup = 4, kDecodeSweepRows = 4;
     static Reg load(const float* p) { return *p; }
     static Reg zero() { return 0.0f; }
@@ -83,7 +83,7 @@ using VT = Scalar;
 struct Avx2 {
     using Reg = __m256;
     static constexpr int kWidth = 8, kTileRows = 4, kTileVecs = 2;
-    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeStreams = 2, kDotDecodePrefetch = 8;
+    static constexpr int kDotRows = 2, kDotCols = 4, kDotDecodeStreams = 2;
     static constexpr int kSweepGroup = 4;   // 8 w + 4 sums + a broadcast of 16 registers
     static constexpr int kDecodeSweepRows = 4;
     GPT2_AVX2 static Reg load(const float* p) { return _mm256_loadu_ps(p); }
@@ -117,11 +117,9 @@ struct Avx512 {
     // after the other (32 ahead) at 13-17, four parts at 17.5-20
     // (bench_kernels BM_LogitsDecode bf16; gpt2 bench F16 tg64 one thread
     // 68-70 -> 81-85 tok/s in A/B rounds; kernels/f32_kernels.inc
-    // kDotDecodeStreams). No software prefetch since wte sits in huge
-    // pages: 8 rows ahead read 21-23 GB/s, none 26-31.5; gpt2 bench F16
-    // tg128 one thread 93-102 -> 92-118 tok/s (4 A/B rounds), two threads
-    // 113-129 -> 136-158.
-    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeStreams = 4, kDotDecodePrefetch = 0;
+    // kDotDecodeStreams; the decode logits have no software prefetch, see
+    // dot_columns there).
+    static constexpr int kDotRows = 5, kDotCols = 4, kDotDecodeStreams = 4;
     static constexpr int kSweepGroup = 5;   // 8 w + 5 sums; 9 rows: 5 + 4
     // Decode sweeps 8 rows of w per pass over out (4 before): on a Zen 4
     // the 768-row products (qkv, c_fc) went from 11-15 to 15-17 GB/s on
