@@ -5,13 +5,4 @@
 // binary units on the console (G/s = 2^30 bytes/s, 7.4% below GB/s), which
 // the weights' decimal GB/s must not be divided by.
 //   build/release/bin/bench_memory --benchmark_repetitions=5
-#include <benchmark/benchmark.h>
-
-#include "read_bandwidth.hpp"
-
-BENCHMARK(gpt2::bench::BM_ReadBandwidth)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+#include "read_bandwidth.hpp"   // registers BM_ReadBandwidth
