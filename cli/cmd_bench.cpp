@@ -182,18 +182,18 @@ void run_bench(const BenchOptions& o) {
     if (o.model.json) {
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const Row& r : rows) {
-            nlohmann::ordered_json& row = list.emplace_back(nlohmann::ordered_json{{"model", name},
-                            {"dtype", dtype},
-                            {"size_bytes", model.file().file_size()},
-                            {"params", model.parameter_count()},
-                            {"test", r.test},
-                            {"threads", r.threads},
-                            {"kv_dtype", kv_dtype_name(r.kv_dtype)},
-                            {"n_tokens", r.tokens},
-                            {"depth", r.depth},
-                            {"reps", r.tokens_per_s.size()},
-                            {"tokens_per_s", stats(r.tokens_per_s)},
-                            {"samples", r.tokens_per_s}});
+            nlohmann::ordered_json row{{"model", name},
+                                       {"dtype", dtype},
+                                       {"size_bytes", model.file().file_size()},
+                                       {"params", model.parameter_count()},
+                                       {"test", r.test},
+                                       {"threads", r.threads},
+                                       {"kv_dtype", kv_dtype_name(r.kv_dtype)},
+                                       {"n_tokens", r.tokens},
+                                       {"depth", r.depth},
+                                       {"reps", r.tokens_per_s.size()},
+                                       {"tokens_per_s", stats(r.tokens_per_s)},
+                                       {"samples", r.tokens_per_s}};
             if (r.has_roofline()) {
                 row["bytes_per_token"] = r.bytes_per_token;
                 row["read_GB_per_s"] = stats(r.read_gb_per_s());
@@ -201,6 +201,7 @@ void run_bench(const BenchOptions& o) {
                 row["probe_samples"] = r.probe_gb_per_s;
                 row["roofline_fraction"] = stats(r.roofline_fractions());
             }
+            list.push_back(std::move(row));
         }
         std::fputs((list.dump(2) + "\n").c_str(), stdout);
         return;
