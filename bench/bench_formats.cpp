@@ -1,7 +1,8 @@
 // Decode and prefill speed per weight format (F32, BF16, F16, q8) on a
 // GPT-2-124M-shaped random model, threads 1 and 2, with the read bandwidth
-// measured in the same run (BM_ReadBandwidth, from read_bandwidth.hpp) so the roofline fraction of a
-// decode step is weight_GB_per_s / GB_per_s of the probe (both 10^9 bytes/s).
+// measured in the same run (BM_ReadBandwidth, from read_bandwidth.hpp) so
+// the roofline fraction of a decode step is weight_GB_per_s / GB_per_s of
+// the probe (both 10^9 bytes/s).
 //
 //   build/release/bin/bench_formats --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //   build/release/bin/bench_formats --benchmark_filter='Decode/fmt:0'

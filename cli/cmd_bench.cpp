@@ -81,7 +81,7 @@ using Clock = std::chrono::steady_clock;
 // the cache, 2 x L x C per position, over depth + 1 ... depth + n positions.
 double decode_bytes_per_token(const Model& model, KvDtype kv, int n, int depth) {
     const Config& c = model.config();
-    const double kv_bytes_per_position = 2.0 * c.n_layer * c.n_embd * (kv == KvDtype::kF16 ? 2 : 4);
+    const double kv_bytes_per_position = 2.0 * c.n_layer * c.n_embd * static_cast<double>(kv_element_bytes(kv));
     return static_cast<double>(model.decode_weight_bytes()) + kv_bytes_per_position * (depth + (n + 1) / 2.0);
 }
 

@@ -39,7 +39,6 @@ struct MemoryEstimate {
     }
 };
 
-std::int64_t kv_element_bytes(KvDtype kv) { return kv == KvDtype::kF16 ? 2 : 4; }
 
 MemoryEstimate estimate_memory(const Model& model, KvDtype kv) {
     const Config& c = model.config();
@@ -48,7 +47,8 @@ MemoryEstimate estimate_memory(const Model& model, KvDtype kv) {
         if (t.shape.size() == 1 && (t.dtype == DType::kF16 || t.dtype == DType::kBF16))
             widened += t.numel() * static_cast<std::int64_t>(sizeof(float));
     const Model::DecodeCopyBytes copies = model.default_decode_copy_bytes();
-    return {static_cast<std::int64_t>(model.file().file_size()) + widened, copies.panels, copies.huge_page_copies, 2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
+    return {static_cast<std::int64_t>(model.file().file_size()) + widened, copies.panels, copies.huge_page_copies,
+            2LL * c.n_layer * c.n_ctx * c.n_embd * kv_element_bytes(kv)};
 }
 
 std::string shape_string(const std::vector<std::int64_t>& shape) {

@@ -39,6 +39,8 @@ struct ModelOptions {
 void add_kv_dtype_option(CLI::App& cmd, KvDtype& kv_dtype);
 // "f32" / "f16".
 std::string kv_dtype_name(KvDtype dtype);
+// Bytes of one cached K or V element: 4 (f32) or 2 (f16).
+inline std::int64_t kv_element_bytes(KvDtype kv) { return kv == KvDtype::kF16 ? 2 : 4; }
 
 // --seed and every sampler option. `set` records which were given, so a
 // stage they need can be added to the default order (see build_params()).

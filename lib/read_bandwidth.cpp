@@ -1,6 +1,5 @@
 #include "gpt2/read_bandwidth.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <string>
