@@ -10,24 +10,11 @@
 #include "kernels/linear.hpp"
 #include "kernels/matmul_q8.hpp"
 #include "numeric/half.hpp"
+#include "weights_table.hpp"
 
 namespace gpt2 {
 
 namespace {
-
-// The loaded tensors in checkpoint_tensor_specs() order (weights_table.cpp).
-std::vector<const WeightTensor*> tensors_in_table_order(const Weights& w) {
-    std::vector<const WeightTensor*> out{&w.wte, &w.wpe};
-    for (const LayerWeights& l : w.layers) {
-        for (const WeightTensor* t : {&l.ln_1_weight, &l.ln_1_bias, &l.attn_c_attn_weight, &l.attn_c_attn_bias,
-                                      &l.attn_c_proj_weight, &l.attn_c_proj_bias, &l.ln_2_weight, &l.ln_2_bias,
-                                      &l.mlp_c_fc_weight, &l.mlp_c_fc_bias, &l.mlp_c_proj_weight, &l.mlp_c_proj_bias})
-            out.push_back(t);
-    }
-    out.push_back(&w.ln_f_weight);
-    out.push_back(&w.ln_f_bias);
-    return out;
-}
 
 // The tensor's values in F32, logical (checkpoint) layout, row by row.
 std::vector<float> to_f32(const WeightTensor& t, bool is_wte) {
@@ -78,7 +65,7 @@ ConvertReport convert_model(const std::filesystem::path& in_dir, const std::file
     // Read, never run: no decode copies.
     const Model model = Model::load(in_dir, LoadOptions{.decode_panels = false, .huge_page_copies = false});
     const std::vector<TensorSpec> specs = checkpoint_tensor_specs(model.config());
-    const std::vector<const WeightTensor*> tensors = tensors_in_table_order(model.weights());
+    const std::vector<const WeightTensor*> tensors = tensors_in_checkpoint_order(model.weights());
 
     ConvertReport report;
     SafetensorsWriter writer;

@@ -68,11 +68,12 @@ struct PanelPlan {
 PanelPlan plan_decode_panels(Weights& weights) {
     PanelPlan plan;
     for (LayerWeights& l : weights.layers)
-        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight}) {
-            if (w->dtype == DType::kI8) continue;
-            const std::size_t elem = w->dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
-            plan.packings.push_back({w, elem, plan.total});
-            plan.total += round_up(static_cast<std::size_t>(kernels::panel_elements(w->shape[0], w->shape[1])) * elem, 64);
+        for (LayerField field : block_matrix_fields()) {
+            WeightTensor& w = l.*field;
+            if (w.dtype == DType::kI8) continue;
+            const std::size_t elem = w.dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t);
+            plan.packings.push_back({&w, elem, plan.total});
+            plan.total += round_up(static_cast<std::size_t>(kernels::panel_elements(w.shape[0], w.shape[1])) * elem, 64);
         }
     return plan;
 }
@@ -114,8 +115,8 @@ CopyPlan plan_streamed_copies(Weights& weights) {
     };
     add_matrix(weights.wte);
     for (LayerWeights& l : weights.layers)
-        for (WeightTensor* w : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
-            if (w->dtype == DType::kI8) add_matrix(*w);
+        for (LayerField field : block_matrix_fields())
+            if ((l.*field).dtype == DType::kI8) add_matrix(l.*field);
     return plan;
 }
 
@@ -361,11 +362,8 @@ std::int64_t Model::decode_weight_bytes() const {
     std::int64_t bytes = stored_bytes(w.wte) + stored_bytes(w.wpe) / w.wpe.shape[0] +
                          (w.ln_f_weight.numel() + w.ln_f_bias.numel()) * f32;
     for (const LayerWeights& l : w.layers) {
-        for (const WeightTensor* m : {&l.attn_c_attn_weight, &l.attn_c_proj_weight, &l.mlp_c_fc_weight, &l.mlp_c_proj_weight})
-            bytes += stored_bytes(*m);
-        for (const WeightTensor* v : {&l.ln_1_weight, &l.ln_1_bias, &l.attn_c_attn_bias, &l.attn_c_proj_bias, &l.ln_2_weight,
-                                      &l.ln_2_bias, &l.mlp_c_fc_bias, &l.mlp_c_proj_bias})
-            bytes += v->numel() * f32;
+        for (LayerField field : block_matrix_fields()) bytes += stored_bytes(l.*field);
+        for (LayerField field : block_vector_fields()) bytes += (l.*field).numel() * f32;
     }
     return bytes;
 }

@@ -5,6 +5,7 @@
 
 #include "gpt2/error.hpp"
 #include "session_impl.hpp"
+#include "weights_table.hpp"
 
 namespace gpt2 {
 
@@ -79,12 +80,8 @@ Session::Session(const Model& model, SessionOptions options) {
     check_f32(w.ln_f_weight, "ln_f.weight");
     check_f32(w.ln_f_bias, "ln_f.bias");
     for (const LayerWeights& lw : w.layers) {
-        for (const WeightTensor* t : {&lw.ln_1_weight, &lw.ln_1_bias, &lw.attn_c_attn_bias, &lw.attn_c_proj_bias,
-                                      &lw.ln_2_weight, &lw.ln_2_bias, &lw.mlp_c_fc_bias, &lw.mlp_c_proj_bias})
-            check_f32(*t, "of a block");
-        for (const WeightTensor* t :
-             {&lw.attn_c_attn_weight, &lw.attn_c_proj_weight, &lw.mlp_c_fc_weight, &lw.mlp_c_proj_weight})
-            check_matrix(*t, "of a block", true);
+        for (LayerField field : block_vector_fields()) check_f32(lw.*field, "of a block");
+        for (LayerField field : block_matrix_fields()) check_matrix(lw.*field, "of a block", true);
     }
     const int max_tokens = options.max_tokens == 0 ? cfg.n_ctx : options.max_tokens;
     if (options.kv_dtype != KvDtype::kF32 && options.kv_dtype != KvDtype::kF16)

@@ -1,7 +1,9 @@
 // The ONE table mapping Hugging Face GPT-2 checkpoint names to weight fields
 // and shapes. Loading, validation, parameter counting, the random-model
 // generator and the tests all go through weight_slots() /
-// checkpoint_tensor_specs().
+// checkpoint_tensor_specs(); conversion, the session's checks, the decode
+// copy plans and the bytes a decode step reads walk it through
+// tensors_in_checkpoint_order() and the block field lists.
 #include <string>
 
 #include "weights_table.hpp"
@@ -86,6 +88,35 @@ std::vector<WeightSlot> weight_slots(const Config& config, Weights& weights) {
     }
     for (const GlobalRow& row : kTail) slots.push_back(make_slot(row.name, row, &(weights.*row.field), config));
     return slots;
+}
+
+std::vector<const WeightTensor*> tensors_in_checkpoint_order(const Weights& weights) {
+    std::vector<const WeightTensor*> out;
+    out.reserve(std::size(kHead) + std::size(kTail) + std::size(kLayer) * weights.layers.size());
+    for (const GlobalRow& row : kHead) out.push_back(&(weights.*row.field));
+    for (const LayerWeights& layer : weights.layers)
+        for (const LayerRow& row : kLayer) out.push_back(&(layer.*row.field));
+    for (const GlobalRow& row : kTail) out.push_back(&(weights.*row.field));
+    return out;
+}
+
+namespace {
+std::vector<LayerField> block_fields(bool matrices) {
+    std::vector<LayerField> out;
+    for (const LayerRow& row : kLayer)
+        if ((row.d1 != Dim::kNone) == matrices) out.push_back(row.field);
+    return out;
+}
+}  // namespace
+
+const std::vector<LayerField>& block_matrix_fields() {
+    static const std::vector<LayerField> fields = block_fields(true);
+    return fields;
+}
+
+const std::vector<LayerField>& block_vector_fields() {
+    static const std::vector<LayerField> fields = block_fields(false);
+    return fields;
 }
 
 std::vector<TensorSpec> checkpoint_tensor_specs(const Config& config) {

@@ -24,4 +24,15 @@ struct WeightSlot {
 // checkpoint order (wte, wpe, h.0.*, ..., h.{L-1}.*, ln_f.*).
 std::vector<WeightSlot> weight_slots(const Config& config, Weights& weights);
 
+// The same table read without binding (weights, layers included, stay as
+// they are): every tensor of `weights` in checkpoint order.
+std::vector<const WeightTensor*> tensors_in_checkpoint_order(const Weights& weights);
+
+// A block's fields by rank, in checkpoint order, taken from the same table:
+// its four Conv1D matrices (c_attn, attn c_proj, c_fc, mlp c_proj), and its
+// eight 1-D tensors (the layer norms' weights and biases, the biases).
+using LayerField = WeightTensor LayerWeights::*;
+const std::vector<LayerField>& block_matrix_fields();
+const std::vector<LayerField>& block_vector_fields();
+
 }  // namespace gpt2
