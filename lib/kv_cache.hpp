@@ -4,17 +4,17 @@
 // half the bytes a decode step streams at long contexts, each value
 // rounded to nearest when written).
 //
-// Layout per layer l, for K and for V (layout(), a kernels::KvLayout):
-//   F32: position-major [max_tokens, C] (row p holds position p, heads side
-//        by side: head h at columns [h·HS, (h+1)·HS));
-//   F16: head-major [n_head, max_tokens, HS] (head h's positions in one
-//        contiguous run, max_tokens·HS apart).
-// Each is the faster one for its type on decode, measured in
-// docs/benchmarks.md (eighth round, bench_kernels BM_AttentionLayers rows:0
-// and rows:1): one thread reads an F16 cache head by head ~1.6x faster than
-// by rows, an F32 cache by rows ~1.15x faster than head by head. The L·2
-// matrices are one allocation, left uninitialised so pages are only touched
-// (and counted in the resident set) as positions are filled.
+// Layout per layer l, for K and for V, either dtype: head-major
+// [n_head, max_tokens, HS] (layout(), a kernels::KvLayout: head h's
+// positions in one contiguous run, max_tokens·HS apart), which decode reads
+// as one sequential stream per head. Measured on one Zen 4 thread
+// (bench_kernels BM_AttentionLayers, context 512 / 1024, rows:0 against
+// rows:1): F16 head-major 23 GB/s at 1024 against 10 position-major; F32
+// 30 / 22-25 GB/s against 20 / 14 (two threads 67 / 43 against 36 / 23).
+// Before the score loop read each key row start to end (d98bdcb), F32 had
+// been ~1.15x faster position-major and the F32 cache was laid out so. The
+// L·2 matrices are one allocation, left uninitialised so pages are only
+// touched (and counted in the resident set) as positions are filled.
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -42,9 +42,7 @@ public:
     std::uint16_t* v_f16(int layer) { return f16_ ? f16_.get() + offset(layer, 1) : nullptr; }
     // Where head h of position p sits in each matrix.
     kernels::KvLayout layout() const {
-        return dtype_ == KvDtype::kF16 ? kernels::head_major(max_tokens_, head_dim_)
-                                       : kernels::position_major(static_cast<std::int64_t>(n_head_) * head_dim_,
-                                                                 head_dim_);
+        return kernels::head_major(max_tokens_, head_dim_);
     }
 
     int max_tokens() const { return max_tokens_; }
@@ -63,16 +61,14 @@ private:
                static_cast<std::size_t>(head_dim_);
     }
     // The first n positions of every matrix, from src to dst (both laid out
-    // as layout() says): one run per matrix when heads sit side by side in
-    // a row, else one run per head.
+    // as layout() says): one run per head.
     template <typename T>
     void copy_positions(T* dst, const T* src, int n) const {
         const kernels::KvLayout l = layout();
-        const bool rows = l.head_stride == head_dim_;
         const std::size_t run = static_cast<std::size_t>(n) * static_cast<std::size_t>(l.position_stride);
         for (int layer = 0; layer < n_layer_; ++layer)
             for (int which = 0; which < 2; ++which)
-                for (int h = 0; h < (rows ? 1 : n_head_); ++h) {
+                for (int h = 0; h < n_head_; ++h) {
                     const std::size_t at =
                         offset(layer, which) + static_cast<std::size_t>(h) * static_cast<std::size_t>(l.head_stride);
                     std::memcpy(dst + at, src + at, run * sizeof(T));
