@@ -39,7 +39,6 @@ struct MemoryEstimate {
     }
 };
 
-
 MemoryEstimate estimate_memory(const Model& model, KvDtype kv) {
     const Config& c = model.config();
     std::int64_t widened = 0;

@@ -28,7 +28,7 @@ struct KvLayout {
 // a fused qkv row).
 inline KvLayout position_major(std::int64_t row_stride, int HS) { return {row_stride, HS}; }
 // Each head's positions in one contiguous run, heads max_positions · HS
-// apart (KvCache's F16 layout): decode then reads each head as one
+// apart (KvCache's layout, F32 and F16): decode then reads each head as one
 // sequential stream, where position-major rows made it gather 16 rows × HS
 // values a row apart (docs/benchmarks.md, eighth round).
 inline KvLayout head_major(std::int64_t max_positions, int HS) { return {HS, max_positions * HS}; }
