@@ -56,28 +56,6 @@ const gpt2::Model& model(const std::string& preset, WeightFormat f) {
     return *slot;
 }
 
-// Bytes a decode step reads from the weights: every matrix once (wte through
-// the logits), q8 scales, biases, LayerNorm parameters, and one row of wpe.
-double weight_bytes(const gpt2::Model& m) {
-    const auto bytes = [](const gpt2::WeightTensor& t) {
-        double b = static_cast<double>(t.numel()) *
-                   static_cast<double>(t.dtype == gpt2::DType::kF32 ? 4 : t.dtype == gpt2::DType::kI8 ? 1 : 2);
-        if (t.dtype == gpt2::DType::kI8) b += static_cast<double>(t.numel()) / gpt2::kQ8BlockSize * 4.0;
-        return b;
-    };
-    const gpt2::Weights& w = m.weights();
-    double total = bytes(w.wte) + bytes(w.ln_f_weight) + bytes(w.ln_f_bias);
-    total += bytes(w.wpe) / static_cast<double>(w.wpe.shape[0]);
-    for (const gpt2::LayerWeights& l : w.layers) {
-        for (const gpt2::WeightTensor* t : {&l.ln_1_weight, &l.ln_1_bias, &l.attn_c_attn_weight, &l.attn_c_attn_bias,
-                                            &l.attn_c_proj_weight, &l.attn_c_proj_bias, &l.ln_2_weight, &l.ln_2_bias,
-                                            &l.mlp_c_fc_weight, &l.mlp_c_fc_bias, &l.mlp_c_proj_weight,
-                                            &l.mlp_c_proj_bias})
-            total += bytes(*t);
-    }
-    return total;
-}
-
 std::vector<std::int32_t> random_ids(int n, int vocab) {
     std::mt19937 rng(42);
     std::uniform_int_distribution<std::int32_t> dist(0, vocab - 1);
@@ -102,7 +80,8 @@ void decode(benchmark::State& state, const std::string& preset) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     state.counters["weight_GB_per_s"] =
-        benchmark::Counter(weight_bytes(m) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+        benchmark::Counter(static_cast<double>(m.decode_weight_bytes()) / 1e9,   // the roofline's bytes (gpt2 bench)
+                           benchmark::Counter::kIsIterationInvariantRate);
     state.SetLabel(gpt2::weight_format_name(f));
 }
 
