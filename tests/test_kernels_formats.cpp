@@ -217,6 +217,38 @@ TEST(KernelFormats, MatvecPanelsEqualTheRowMajorKernels) {
     }
 }
 
+// Prefill over the decode panels (matmul's `panels`): the bits of prefill
+// from the row-major matrix, on every instruction set, for row counts past
+// the sweep's (T > 16) with a partial last row tile, widths with partial
+// panels and vectors, K across k-blocks (256), with and without a bias, and
+// across thread counts.
+TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheMatrix) {
+    ThreadPool one(1), three(3, 0);   // three: split every job, whatever its size
+    for (int K : {1, 17, 300, 768}) {
+        for (int N : {1, 15, 16, 33, 72, 257, 300}) {
+            for (int T : {17, 23}) {
+                const auto x = random_vector(static_cast<std::size_t>(T) * K, 21);
+                const auto w = random_vector(static_cast<std::size_t>(K) * N, 22, 0.1f);
+                const auto b = random_vector(static_cast<std::size_t>(N), 23);
+                std::vector<float> w_panels(static_cast<std::size_t>(panel_elements(K, N)), -1.0f);
+                pack_panels(w_panels.data(), w.data(), sizeof(float), K, N);
+                for (cpu::Isa isa : isas()) {
+                    IsaScope scope(isa);
+                    for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
+                        for (ThreadPool* pool : {&one, &three}) {
+                            std::vector<float> want(static_cast<std::size_t>(T) * N), got(want.size(), -7.0f);
+                            matmul(want.data(), x.data(), w.data(), bias, T, K, N, *pool);
+                            matmul(got.data(), x.data(), w.data(), bias, T, K, N, *pool, w_panels.data());
+                            ASSERT_EQ(got, want) << cpu::isa_name(isa) << " T=" << T << " K=" << K << " N=" << N
+                                                 << (bias ? " bias" : "") << " threads=" << pool->size();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 // The panel layout itself: panels[p][k][c] = W[k][16p + c], zeros past N.
 TEST(KernelFormats, PackPanelsLayout) {
     const int K = 3, N = 20;   // two panels, the second with 4 columns

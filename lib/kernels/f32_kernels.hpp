@@ -29,6 +29,8 @@ struct MatmulArgs {
     const float* w;
     const float* bias;
     int T, C_in, C_out;
+    // w repacked in column panels (kernels/matvec_panels.hpp), or nullptr.
+    const float* panels;
     // The sweep with T > 1 accumulates in this buffer of T · C_out floats
     // (column-major by vector, see matmul_sweep), then copies to out.
     float* sweep_buf;

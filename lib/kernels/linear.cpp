@@ -47,7 +47,7 @@ void linear(float* out, const float* x, const WeightTensor& w, const float* bias
     switch (w.dtype) {
         case DType::kF32:
             if (panels) return matvec_panels(out, x, static_cast<const float*>(w.panels), bias, K, N, pool);
-            return matmul(out, x, w.f32(), bias, T, K, N, pool);
+            return matmul(out, x, w.f32(), bias, T, K, N, pool, static_cast<const float*>(w.panels));
         case DType::kF16:
         case DType::kBF16:
             if (panels)

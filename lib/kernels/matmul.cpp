@@ -12,10 +12,10 @@
 namespace gpt2::kernels {
 
 void matmul(float* out, const float* x, const float* w, const float* bias, int T, int C_in, int C_out,
-            ThreadPool& pool) {
+            ThreadPool& pool, const float* panels) {
     const f32::Kernels& k = f32::active();
     const bool sweep = T <= f32::kSweepMaxRows;
-    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out)};
+    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, panels, f32::sweep_buffer(T, C_out)};
     const auto fn = sweep ? k.matmul_sweep : k.matmul_prefill;
     const std::int64_t grain = sweep ? k.width : k.prefill_grain;
     const std::int64_t work = std::int64_t{T} * C_in * C_out;   // multiply-adds

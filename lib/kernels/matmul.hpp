@@ -29,9 +29,12 @@ class ThreadPool;
 namespace gpt2::kernels {
 
 // out: [T, C_out]; x: [T, C_in]; w: [C_in, C_out]; bias: [C_out] or nullptr.
-// out must not alias x or w.
+// out must not alias x or w. panels: w repacked in column panels
+// (kernels/matvec_panels.hpp, the Model's decode copy) or nullptr; prefill
+// then reads its tiles from them instead of packing each block of w itself.
+// The same bits either way.
 void matmul(float* out, const float* x, const float* w, const float* bias, int T, int C_in, int C_out,
-            ThreadPool& pool);
+            ThreadPool& pool, const float* panels = nullptr);
 
 // out: [T, N]; x: [T, C]; w: [N, C]. out must not alias x or w.
 void matmul_transposed(float* out, const float* x, const float* w, int T, int C, int N, ThreadPool& pool);
