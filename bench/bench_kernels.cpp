@@ -231,17 +231,33 @@ void BM_LogitsBatch(benchmark::State& state) {
     state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * V * C / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// x[T, C_in] · W[C_in, C_out] for prefill.
+// x[T, C_in] · W[C_in, C_out] for prefill, W row-major (panels:0, matmul
+// packs each block itself) or repacked in the decode panels (panels:1, the
+// Model's path: kernels/matvec_panels.hpp). The iterations cycle through
+// enough copies of W to exceed twice the L3 (64 MB), so W comes from memory,
+// as in a forward pass over all the layers.
 void BM_Matmul(benchmark::State& state) {
     const int T = static_cast<int>(state.range(0));
     const int C_in = static_cast<int>(state.range(1)), C_out = static_cast<int>(state.range(2));
-    gpt2::ThreadPool pool(static_cast<int>(state.range(3)));
-    const auto w = random_vector(static_cast<std::size_t>(C_in) * C_out);
+    const bool panels = state.range(3) == 1;
+    gpt2::ThreadPool pool(static_cast<int>(state.range(4)));
+    const std::size_t n = static_cast<std::size_t>(C_in) * C_out;
+    const std::size_t copies = std::max<std::size_t>(1, (std::size_t{64} << 20) / (n * sizeof(float)) + 1);
+    std::vector<std::vector<float>> w(copies), w_panels(copies);
+    for (std::size_t i = 0; i < copies; ++i) {
+        w[i] = random_vector(n);
+        if (!panels) continue;
+        w_panels[i].resize(static_cast<std::size_t>(gpt2::kernels::panel_elements(C_in, C_out)));
+        gpt2::kernels::pack_panels(w_panels[i].data(), w[i].data(), sizeof(float), C_in, C_out);
+    }
     const auto x = random_vector(static_cast<std::size_t>(T) * C_in);
     std::vector<float> out(static_cast<std::size_t>(T) * C_out);
+    std::size_t i = 0;
     for (auto _ : state) {
-        gpt2::kernels::matmul(out.data(), x.data(), w.data(), nullptr, T, C_in, C_out, pool);
+        gpt2::kernels::matmul(out.data(), x.data(), w[i].data(), nullptr, T, C_in, C_out, pool,
+                              panels ? w_panels[i].data() : nullptr);
         benchmark::DoNotOptimize(out.data());
+        i = (i + 1) % copies;
     }
     state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * C_in * C_out / 1e9,
                                                        benchmark::Counter::kIsIterationInvariantRate);
@@ -409,8 +425,12 @@ BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
 BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->UseRealTime();
 BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "bf16", "threads"})->ArgsProduct({{192, 768}, {0, 1}, {1, 2}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "threads"})
-    ->ArgsProduct({{9, 16, 128, 512}, {768}, {3072}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "panels", "threads"})
+    ->ArgsProduct({{9, 16}, {768}, {3072}, {0}, {1, 2}})
+    ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})
+    ->ArgsProduct({{128}, {768}, {2304, 768}, {0, 1}, {1}})
+    ->ArgsProduct({{128}, {3072}, {768}, {0, 1}, {1}})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MatmulHalfBatch)->ArgNames({"C_in", "C_out", "threads"})
     ->Args({192, 576, 1})->Args({768, 192, 1})->Args({192, 576, 2})->Args({768, 192, 2})->UseRealTime();
 BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"})
