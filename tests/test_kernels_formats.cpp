@@ -217,12 +217,14 @@ TEST(KernelFormats, MatvecPanelsEqualTheRowMajorKernels) {
     }
 }
 
-// Prefill over the decode panels (matmul's `panels`): the bits of prefill
-// from the row-major matrix, on every instruction set, for row counts past
+// Prefill over the decode panels (matmul's and matmul_half's `panels`): the
+// bits of prefill from the row-major matrix, F32, F16 and BF16 (with
+// AVX512_BF16 the BF16 product keeps its own pair layout and ignores the
+// panels but for the last columns), on every instruction set, for row counts past
 // the sweep's (T > 16) with a partial last row tile, widths with partial
 // panels and vectors, K across k-blocks (256), with and without a bias, and
 // across thread counts.
-TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheMatrix) {
+TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheRowMajorMatrix) {
     ThreadPool one(1), three(3, 0);   // three: split every job, whatever its size
     for (int K : {1, 17, 300, 768}) {
         for (int N : {1, 15, 16, 33, 72, 257, 300}) {
@@ -230,8 +232,16 @@ TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheMatrix) {
                 const auto x = random_vector(static_cast<std::size_t>(T) * K, 21);
                 const auto w = random_vector(static_cast<std::size_t>(K) * N, 22, 0.1f);
                 const auto b = random_vector(static_cast<std::size_t>(N), 23);
-                std::vector<float> w_panels(static_cast<std::size_t>(panel_elements(K, N)), -1.0f);
+                const auto n_packed = static_cast<std::size_t>(panel_elements(K, N));
+                std::vector<float> w_panels(n_packed, -1.0f);
                 pack_panels(w_panels.data(), w.data(), sizeof(float), K, N);
+                std::vector<std::uint16_t> w16[2], h_panels[2];
+                for (Half h : {Half::kF16, Half::kBF16}) {
+                    const int i = h == Half::kBF16 ? 1 : 0;
+                    w16[i] = to_half(w, h);
+                    h_panels[i].assign(n_packed, 0xffff);
+                    pack_panels(h_panels[i].data(), w16[i].data(), sizeof(std::uint16_t), K, N);
+                }
                 for (cpu::Isa isa : isas()) {
                     IsaScope scope(isa);
                     for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
@@ -241,6 +251,16 @@ TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheMatrix) {
                             matmul(got.data(), x.data(), w.data(), bias, T, K, N, *pool, w_panels.data());
                             ASSERT_EQ(got, want) << cpu::isa_name(isa) << " T=" << T << " K=" << K << " N=" << N
                                                  << (bias ? " bias" : "") << " threads=" << pool->size();
+                            for (Half h : {Half::kF16, Half::kBF16}) {
+                                const int i = h == Half::kBF16 ? 1 : 0;
+                                std::fill(got.begin(), got.end(), -7.0f);
+                                matmul_half(want.data(), x.data(), w16[i].data(), h, bias, T, K, N, *pool);
+                                matmul_half(got.data(), x.data(), w16[i].data(), h, bias, T, K, N, *pool,
+                                            h_panels[i].data());
+                                ASSERT_EQ(got, want) << (i ? "BF16 " : "F16 ") << cpu::isa_name(isa) << " T=" << T
+                                                     << " K=" << K << " N=" << N << (bias ? " bias" : "")
+                                                     << " threads=" << pool->size();
+                            }
                         }
                     }
                 }

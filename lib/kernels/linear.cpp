@@ -53,7 +53,8 @@ void linear(float* out, const float* x, const WeightTensor& w, const float* bias
             if (panels)
                 return matvec_panels_half(out, x, static_cast<const std::uint16_t*>(w.panels), half_of(w.dtype), bias,
                                           K, N, pool);
-            return matmul_half(out, x, w.u16(), half_of(w.dtype), bias, T, K, N, pool);
+            return matmul_half(out, x, w.u16(), half_of(w.dtype), bias, T, K, N, pool,
+                               static_cast<const std::uint16_t*>(w.panels));
         case DType::kI8: q8_product(out, x, w, bias, T, K, N, pool); return;
         case DType::kUnsupported: break;
     }

@@ -8,6 +8,7 @@
 #include "kernels/streams.hpp"
 #include "kernels/f32_kernels.hpp"
 #include "kernels/matmul_bf16_pairs.hpp"
+#include "kernels/matvec_panels.hpp"
 #include "numeric/half.hpp"
 #include "thread_pool.hpp"
 
@@ -25,8 +26,10 @@ using f32::prefetch_rows;
 constexpr int kLineHalves = f32::kLineElems<std::uint16_t>;
 
 // A k-block of the prefill path (as kernels/f32_kernels.inc): a panel of columns
-// × kKBlock rows of w stays in L2 while the row tiles of x pass by.
+// × kKBlock rows of w stays in L2 while the row tiles of x pass by; from
+// the decode panels, blocks of kPanelKBlock rows (f32_kernels.inc says why).
 constexpr int kKBlock = 256;
+constexpr int kPanelKBlock = 512;
 
 struct HalfArgs {
     float* out;
@@ -35,6 +38,7 @@ struct HalfArgs {
     const float* bias;
     int T, C_in, C_out;
     float* sweep_buf;   // T · C_out floats: the sweep's partial sums when T > 1
+    const std::uint16_t* panels;   // w in column panels (matvec_panels.hpp), or nullptr
 };
 
 struct HalfDotArgs {
@@ -248,8 +252,8 @@ const float* rounded_to_bf16(const float* x, std::int64_t n) {
 }
 
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
-                 int C_out, ThreadPool& pool) {
-    HalfArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out)};
+                 int C_out, ThreadPool& pool, const std::uint16_t* panels) {
+    HalfArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out), panels};
     if (h == Half::kBF16) {
         a.x = rounded_to_bf16(x, std::int64_t{T} * C_in);
         matmul_impl<Half::kBF16>(a, pool);

@@ -33,8 +33,11 @@ namespace gpt2::kernels {
 enum class Half { kF16, kBF16 };
 
 // out: [T, C_out]; x: [T, C_in]; w: [C_in, C_out] 16-bit; bias [C_out] or nullptr.
+// panels: w repacked in column panels (kernels/matvec_panels.hpp) or nullptr;
+// the widening prefill then reads its blocks from them (sequential runs)
+// instead of from w's rows. The same bits either way.
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
-                 int C_out, ThreadPool& pool);
+                 int C_out, ThreadPool& pool, const std::uint16_t* panels = nullptr);
 // out: [T, N]; x: [T, C]; w: [N, C] 16-bit.
 void matmul_transposed_half(float* out, const float* x, const std::uint16_t* w, Half h, int T, int C, int N,
                             ThreadPool& pool);
