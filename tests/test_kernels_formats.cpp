@@ -143,11 +143,19 @@ TEST(KernelFormats, Bf16PairsKernelEqualsTheFmaChain) {
         const auto b = random_vector(static_cast<std::size_t>(C_out), 9);
         std::vector<std::uint32_t> pairs(static_cast<std::size_t>(T) * bf16_pairs::pairs(C_in));
         bf16_pairs::pack_rows(pairs.data(), x.data(), T, C_in);
+        std::vector<std::uint16_t> panels(static_cast<std::size_t>(panel_elements(C_in, C_out)));
+        pack_panels(panels.data(), w16.data(), sizeof(std::uint16_t), C_in, C_out);
         for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
-            std::vector<float> got(static_cast<std::size_t>(T) * C_out, -1.0f), want(got.size());
-            bf16_pairs::columns({got.data(), x.data(), pairs.data(), w16.data(), bias, T, C_in, C_out}, 0, C_out);
-            matmul(want.data(), x.data(), w32.data(), bias, T, C_in, C_out, one);
-            ASSERT_EQ(got, want) << "C_in=" << C_in << (bias ? " bias" : " no bias");
+            // From w's rows, and from the decode panels.
+            for (const std::uint16_t* from_panels : {static_cast<const std::uint16_t*>(nullptr),
+                                                    static_cast<const std::uint16_t*>(panels.data())}) {
+                std::vector<float> got(static_cast<std::size_t>(T) * C_out, -1.0f), want(got.size());
+                bf16_pairs::columns({got.data(), x.data(), pairs.data(), w16.data(), bias, T, C_in, C_out, from_panels},
+                                    0, C_out);
+                matmul(want.data(), x.data(), w32.data(), bias, T, C_in, C_out, one);
+                ASSERT_EQ(got, want) << "C_in=" << C_in << (bias ? " bias" : " no bias")
+                                     << (from_panels ? " panels" : " rows");
+            }
         }
     }
 }
@@ -219,11 +227,10 @@ TEST(KernelFormats, MatvecPanelsEqualTheRowMajorKernels) {
 
 // Prefill over the decode panels (matmul's and matmul_half's `panels`): the
 // bits of prefill from the row-major matrix, F32, F16 and BF16 (with
-// AVX512_BF16 the BF16 product keeps its own pair layout and ignores the
-// panels but for the last columns), on every instruction set, for row counts past
-// the sweep's (T > 16) with a partial last row tile, widths with partial
-// panels and vectors, K across k-blocks (256), with and without a bias, and
-// across thread counts.
+// AVX512_BF16, the vdpbf16ps kernel packing its pairs from the panels), on
+// every instruction set, for row counts past the sweep's (T > 16) with a
+// partial last row tile, widths with partial panels and vectors, K across
+// k-blocks, with and without a bias, and across thread counts.
 TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheRowMajorMatrix) {
     ThreadPool one(1), three(3, 0);   // three: split every job, whatever its size
     for (int K : {1, 17, 300, 768}) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernels/cpu.hpp"
+#include "kernels/matvec_panels.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GPT2_HAVE_BF16_PAIRS 1
@@ -42,23 +43,33 @@ GPT2_BF16 __m512 dot_pairs(__m512 acc, __m512i x, __m512i w) {
 
 // Packs rows [k0, k1) × NV vectors of columns from j: pair row p holds
 // w[k0 + 2p, c] << 16 | w[k0 + 2p + 1, c]; an odd last row is stored after
-// the pairs widened to F32 (its fma needs no partner).
+// the pairs widened to F32 (its fma needs no partner). The rows come from
+// the decode panels when there are any (each vector of columns one
+// sequential run of 16-element rows there), else from w's rows, C_out apart.
 template <int NV>
 GPT2_BF16 void pack_panel(std::uint32_t* panel, const PairProduct& a, int j, int k0, int k1) {
     constexpr int P = NV * kWidth;
+    const std::uint16_t* src[NV];   // vector v's columns at row k0
+    std::int64_t row_stride = a.C_out;
+    for (int v = 0; v < NV; ++v) src[v] = a.w + static_cast<std::int64_t>(k0) * a.C_out + j + v * kWidth;
+    if (a.panels != nullptr) {
+        static_assert(kWidth == kPanelWidth);   // j is a multiple of 16: vector v is panel j / 16 + v
+        row_stride = kPanelWidth;
+        for (int v = 0; v < NV; ++v)
+            src[v] = a.panels + (static_cast<std::int64_t>(j / kPanelWidth + v) * a.C_in + k0) * kPanelWidth;
+    }
     const int n_pairs = (k1 - k0) / 2;
     for (int p = 0; p < n_pairs; ++p) {
-        const std::uint16_t* even = a.w + static_cast<std::int64_t>(k0 + 2 * p) * a.C_out + j;
-        const std::uint16_t* odd = even + a.C_out;
         for (int v = 0; v < NV; ++v) {
-            const __m512i hi = _mm512_slli_epi32(load_u16x16(even + v * kWidth), 16);
-            _mm512_store_si512(panel + p * P + v * kWidth, _mm512_or_si512(hi, load_u16x16(odd + v * kWidth)));
+            const std::uint16_t* even = src[v] + 2 * p * row_stride;
+            const __m512i hi = _mm512_slli_epi32(load_u16x16(even), 16);
+            _mm512_store_si512(panel + p * P + v * kWidth, _mm512_or_si512(hi, load_u16x16(even + row_stride)));
         }
     }
     if ((k1 - k0) % 2 != 0) {
-        const std::uint16_t* last = a.w + static_cast<std::int64_t>(k1 - 1) * a.C_out + j;
         for (int v = 0; v < NV; ++v) {
-            _mm512_store_si512(panel + n_pairs * P + v * kWidth, _mm512_slli_epi32(load_u16x16(last + v * kWidth), 16));
+            const std::uint16_t* last = src[v] + (k1 - 1 - k0) * row_stride;
+            _mm512_store_si512(panel + n_pairs * P + v * kWidth, _mm512_slli_epi32(load_u16x16(last), 16));
         }
     }
 }

@@ -19,7 +19,9 @@
 //
 // Layout: a k-block of w (kKBlock rows × 64 columns) is packed into pairs
 // once per thread and column panel, and every row tile of x streams it from
-// L1/L2 (as kernels/matmul_half_impl.inc's packed panels).
+// L1/L2 (as kernels/matmul_half_impl.inc's packed panels). The block is read
+// from the decode panels when the Model has them (sequential runs), else
+// from w's rows.
 #include <cstdint>
 
 namespace gpt2::kernels::bf16_pairs {
@@ -31,6 +33,7 @@ struct PairProduct {
     const std::uint16_t* w;          // [C_in, C_out] BF16
     const float* bias;               // [C_out] or nullptr
     int T, C_in, C_out;
+    const std::uint16_t* panels;     // w in column panels (matvec_panels.hpp), or nullptr
 };
 
 // True when the CPU has AVX512_BF16 and the AVX-512 level is active

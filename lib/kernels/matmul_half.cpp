@@ -199,7 +199,7 @@ KernelSet<H> kernels_for(cpu::Isa isa) {
 // BF16 prefill with AVX512_BF16: vdpbf16ps on the 16-column vectors, the
 // last (C_out mod 16) columns by the AVX-512 kernel (same bits).
 void bf16_pairs_prefill(const HalfArgs& a, const std::uint32_t* x_pairs, ThreadPool& pool) {
-    const bf16_pairs::PairProduct p{a.out, a.x, x_pairs, a.w, a.bias, a.T, a.C_in, a.C_out};
+    const bf16_pairs::PairProduct p{a.out, a.x, x_pairs, a.w, a.bias, a.T, a.C_in, a.C_out, a.panels};
     const std::int64_t work = std::int64_t{a.T} * a.C_in * a.C_out;
     pool.parallel_for(a.C_out, 64, work, [&](std::int64_t j0, std::int64_t j1, int) {
         const int jv = static_cast<int>(j0 + (j1 - j0) / 16 * 16);
