@@ -42,10 +42,12 @@ std::vector<TensorSpec> checkpoint_tensor_specs(const Config& config);
 
 struct LoadOptions {
     // Also keep the layers' F32/16-bit matrices repacked in 16-column panels
-    // (WeightTensor::panels), which single-token decode streams faster
+    // (WeightTensor::panels), which single-token decode streams faster and
+    // prefill's tiles read without copying blocks out of the matrix
     // (docs/benchmarks.md), at the cost of a second copy of those matrices
     // in memory and a repacking pass at load (124M F32: +340 MB, ~0.1 s).
-    // Off: decode reads the mapped matrices, with bit-identical results.
+    // Off: decode and prefill read the mapped matrices, with bit-identical
+    // results.
     bool decode_panels = true;
     // Also copy the tensors decode streams as stored (wte, which the logits
     // read in full every step, and the q8 matrices with their scales) from

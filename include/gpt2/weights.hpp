@@ -36,8 +36,9 @@ struct WeightTensor {
     const float* scales = nullptr;            // kI8 only
     // F32/F16/BF16 Conv1D matrices loaded by Model::load: the same values
     // repacked in 16-column panels (kernels/matvec_panels.hpp), which decode
-    // streams faster than the row-major data; nullptr where there are none
-    // (then decode reads `data`, with the same results).
+    // streams faster than the row-major data and prefill reads in place;
+    // nullptr where there are none (then both read `data`, with the same
+    // results).
     const void* panels = nullptr;
 
     std::int64_t numel() const { return shape[0] * shape[1]; }
