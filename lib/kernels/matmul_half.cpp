@@ -14,6 +14,7 @@
 
 #include "kernels/target.hpp"
 #if defined(__x86_64__)
+#include "kernels/keep_in_register.hpp"
 #include "kernels/reduce_tree.hpp"
 #endif
 
@@ -101,6 +102,11 @@ struct Avx2 {
         return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
     }
     GPT2_AVX2 static Reg reduce_add_each(const Reg (&a)[8]) { return tree::add_each(a); }
+    // Lanes 4q .. 4q + 3 of v to dst + q·stride, for each 4-lane quarter q.
+    GPT2_AVX2 static void store_fours(float* dst, std::int64_t stride, Reg v) {
+        _mm_storeu_ps(dst, _mm256_castps256_ps128(v));
+        _mm_storeu_ps(dst + stride, _mm256_extractf128_ps(v, 1));
+    }
     template <Half H>
     GPT2_AVX2 static Reg load_half(const std::uint16_t* p) {
         const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -143,6 +149,13 @@ struct Avx512 {
         return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
     }
     GPT2_AVX512 static Reg reduce_add_each(const Reg (&a)[16]) { return tree::add_each(a); }
+    // Lanes 4q .. 4q + 3 of v to dst + q·stride, for each 4-lane quarter q.
+    GPT2_AVX512 static void store_fours(float* dst, std::int64_t stride, Reg v) {
+        _mm_storeu_ps(dst, _mm512_castps512_ps128(v));
+        _mm_storeu_ps(dst + stride, _mm512_extractf32x4_ps(v, 1));
+        _mm_storeu_ps(dst + 2 * stride, _mm512_extractf32x4_ps(v, 2));
+        _mm_storeu_ps(dst + 3 * stride, _mm512_extractf32x4_ps(v, 3));
+    }
     template <Half H>
     GPT2_AVX512 static Reg load_half(const std::uint16_t* p) {
         const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
