@@ -426,7 +426,7 @@ BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, 
 BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "bf16", "threads"})->ArgsProduct({{192, 768}, {0, 1}, {1, 2}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "panels", "threads"})
-    ->ArgsProduct({{9, 16}, {768}, {3072}, {0}, {1, 2}})
+    ->ArgsProduct({{2, 3, 4, 5, 9, 16}, {768}, {3072}, {0, 1}, {1, 2}})
     ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})
     ->ArgsProduct({{128}, {768}, {2304, 768}, {0, 1}, {1}})
     ->ArgsProduct({{128}, {3072}, {768}, {0, 1}, {1}})

@@ -225,17 +225,18 @@ TEST(KernelFormats, MatvecPanelsEqualTheRowMajorKernels) {
     }
 }
 
-// Prefill over the decode panels (matmul's and matmul_half's `panels`): the
-// bits of prefill from the row-major matrix, F32, F16 and BF16 (with
+// Products over the decode panels (matmul's and matmul_half's `panels`): the
+// bits of the sweep and the prefill from the row-major matrix, F32, F16 and BF16 (with
 // AVX512_BF16, the vdpbf16ps kernel packing its pairs from the panels), on
-// every instruction set, for row counts past the sweep's (T > 16) with a
+// every instruction set, for small batches (which take the panel tiles
+// instead of the sweep when there are panels) and prefill row counts, with a
 // partial last row tile, widths with partial panels and vectors, K across
 // k-blocks, with and without a bias, and across thread counts.
-TEST(KernelFormats, PrefillFromPanelsEqualsPrefillFromTheRowMajorMatrix) {
+TEST(KernelFormats, ProductsFromPanelsEqualTheRowMajorPaths) {
     ThreadPool one(1), three(3, 0);   // three: split every job, whatever its size
     for (int K : {1, 17, 300, 768}) {
         for (int N : {1, 15, 16, 33, 72, 257, 300}) {
-            for (int T : {17, 23}) {
+            for (int T : {2, 5, 9, 17, 23}) {
                 const auto x = random_vector(static_cast<std::size_t>(T) * K, 21);
                 const auto w = random_vector(static_cast<std::size_t>(K) * N, 22, 0.1f);
                 const auto b = random_vector(static_cast<std::size_t>(N), 23);

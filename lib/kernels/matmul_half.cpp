@@ -225,7 +225,11 @@ void bf16_pairs_prefill(const HalfArgs& a, const std::uint32_t* x_pairs, ThreadP
 
 template <Half H>
 void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
-    const bool sweep = a.T <= f32::kSweepMaxRows;
+    // Small batches take the sweep over w's rows, unless the Model has the
+    // panel copy: its register tiles read sequential runs and beat the
+    // sweep at every T ≥ 2 (bench_kernels BM_Matmul 768 × 3072, one thread:
+    // T = 2 / 5 / 9 / 16: 20 / 43 / 63 / 84 GFLOP/s -> 32 / 71-76 / 78 / 88).
+    const bool sweep = a.T <= f32::kSweepMaxRows && a.panels == nullptr;
     if constexpr (H == Half::kBF16) {
         if (!sweep && bf16_pairs::available()) {
             thread_local std::vector<std::uint32_t> x_pairs;
