@@ -63,9 +63,10 @@ struct AttentionArgs {
     float scale;
 };
 
-// Products with at most this many rows of x take the sweep over rows of w
-// (memory-bound: w read once, contiguously); more rows take the packed
-// panels (compute-bound prefill). Both give the same bits.
+// Without the panel copy (MatmulArgs::panels), products with at most this
+// many rows of x take the sweep over rows of w (w read once, contiguously);
+// more rows take the packed panels. With it, every T ≥ 2 takes the tiles
+// over the panels (matmul.cpp). All give the same bits.
 inline constexpr int kSweepMaxRows = 16;
 
 // The sweeps over rows of w prefetch, in software, the rows this far ahead of

@@ -18,10 +18,12 @@
 //
 // The loops live in f32_kernels.inc, compiled per instruction set and
 // dispatched at run time (kernels/f32_kernels.hpp).
-// Paths: up to 16 rows (decode, batched decode) sweep the rows of w once,
-// contiguously, updating the output rows held in cache (memory-bound); more
-// rows block for cache (a panel of columns × a block of k kept in L2, a tile
-// of rows × columns in registers).
+// Paths: with `panels`, every T ≥ 2 blocks for cache (four panels' block of
+// k kept in L2, a tile of rows × columns in registers, read in place);
+// without, up to 16 rows (batched decode) sweep the rows of w once,
+// contiguously, updating the output rows held in cache, and more rows block
+// for cache after copying each block of w. Decode (T = 1) over panels is
+// matvec_panels.hpp.
 namespace gpt2 {
 class ThreadPool;
 }

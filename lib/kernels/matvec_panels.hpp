@@ -19,11 +19,11 @@
 // matmul_half, so decode over panels equals prefill and the sweep, at every
 // instruction-set level and thread count.
 //
-// The panels are a copy: the Model keeps the mapped original for small
-// batches (the sweep over rows, 2 ≤ T ≤ 16) and the panels for decode, which
-// prefill (T > 16) reads too: its register tiles load four adjacent panels'
-// runs in place of copying blocks out of the original (matmul.hpp,
-// matmul_half.hpp; kernels/linear.cpp passes both).
+// The panels are a copy: the Model keeps the mapped original and the panels,
+// which decode reads, and so do batches and prefill (T ≥ 2): their register
+// tiles load four adjacent panels' runs in place of sweeping the original's
+// rows (T ≤ 16) or copying blocks out of it (matmul.hpp, matmul_half.hpp;
+// kernels/linear.cpp passes both). Without panels those paths remain.
 #include <cstddef>
 #include <cstdint>
 
