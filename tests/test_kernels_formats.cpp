@@ -177,94 +177,64 @@ TEST(KernelFormats, MatmulHalfLongReductionAndThreads) {
     for (int j = 0; j < C_out; ++j) ASSERT_EQ(row[static_cast<std::size_t>(j)], a[4 * static_cast<std::size_t>(C_out) + j]);
 }
 
-// Decode over column panels (matvec_panels.hpp): the bits of the row-major
-// kernels' decode (and so of prefill: the tests above), for F32, F16 and
-// BF16, on every instruction set, with and without a bias, for widths with
-// a partial last panel, and across thread counts.
-TEST(KernelFormats, MatvecPanelsEqualTheRowMajorKernels) {
-    ThreadPool one(1), three(3, 0);   // three: split every job, whatever its size
-    for (int K : {1, 17, 300, 768}) {
-        for (int N : {1, 15, 16, 33, 257, 300}) {
-            const auto x = random_vector(static_cast<std::size_t>(K), 11);
-            const auto w = random_vector(static_cast<std::size_t>(K) * N, 12, 0.1f);
-            const auto b = random_vector(static_cast<std::size_t>(N), 13);
-            const auto n_packed = static_cast<std::size_t>(panel_elements(K, N));
-            std::vector<float> w_panels(n_packed, -1.0f);
-            pack_panels(w_panels.data(), w.data(), sizeof(float), K, N);
-            std::vector<std::uint16_t> h_panels[2];
-            std::vector<std::uint16_t> w16[2];
-            for (Half h : {Half::kF16, Half::kBF16}) {
-                const int i = h == Half::kBF16 ? 1 : 0;
-                w16[i] = to_half(w, h);
-                h_panels[i].assign(n_packed, 0xffff);
-                pack_panels(h_panels[i].data(), w16[i].data(), sizeof(std::uint16_t), K, N);
-            }
-            for (cpu::Isa isa : isas()) {
-                IsaScope scope(isa);
-                for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
-                    for (ThreadPool* pool : {&one, &three}) {
-                        const auto where = [&] {
-                            return std::string(cpu::isa_name(isa)) + " K=" + std::to_string(K) + " N=" +
-                                   std::to_string(N) + (bias ? " bias" : "") + " threads=" + std::to_string(pool->size());
-                        };
-                        std::vector<float> want(static_cast<std::size_t>(N)), got(want.size(), -7.0f);
-                        matmul(want.data(), x.data(), w.data(), bias, 1, K, N, *pool);
-                        matvec_panels(got.data(), x.data(), w_panels.data(), bias, K, N, *pool);
-                        ASSERT_EQ(got, want) << "F32 " << where();
-                        for (Half h : {Half::kF16, Half::kBF16}) {
-                            const int i = h == Half::kBF16 ? 1 : 0;
-                            std::fill(got.begin(), got.end(), -7.0f);
-                            matmul_half(want.data(), x.data(), w16[i].data(), h, bias, 1, K, N, *pool);
-                            matvec_panels_half(got.data(), x.data(), h_panels[i].data(), h, bias, K, N, *pool);
-                            ASSERT_EQ(got, want) << (i ? "BF16 " : "F16 ") << where();
-                        }
-                    }
-                }
-            }
+// A [K, N] F32 matrix as the Model holds it for each format: F32 panels,
+// and the F16 and BF16 roundings of w (index 0 F16, 1 BF16) with their
+// panels. Pad values are poisoned (-1, 0xffff): pack_panels must write
+// every element.
+struct PanelCopies {
+    std::vector<float> w_panels;
+    std::vector<std::uint16_t> w16[2];
+    std::vector<std::uint16_t> h_panels[2];
+
+    PanelCopies(const std::vector<float>& w, int K, int N) {
+        const auto n_packed = static_cast<std::size_t>(panel_elements(K, N));
+        w_panels.assign(n_packed, -1.0f);
+        pack_panels(w_panels.data(), w.data(), sizeof(float), K, N);
+        for (Half h : {Half::kF16, Half::kBF16}) {
+            const int i = h == Half::kBF16 ? 1 : 0;
+            w16[i] = to_half(w, h);
+            h_panels[i].assign(n_packed, 0xffff);
+            pack_panels(h_panels[i].data(), w16[i].data(), sizeof(std::uint16_t), K, N);
         }
     }
-}
+};
 
-// Products over the decode panels (matmul's and matmul_half's `panels`): the
-// bits of the sweep and the prefill from the row-major matrix, F32, F16 and BF16 (with
-// AVX512_BF16, the vdpbf16ps kernel packing its pairs from the panels), on
-// every instruction set, for small batches (which take the panel tiles
-// instead of the sweep when there are panels) and prefill row counts, with a
-// partial last row tile, widths with partial panels and vectors, K across
-// k-blocks, with and without a bias, and across thread counts.
+// Products over the decode panels: decode (T = 1, matvec_panels) and the
+// register tiles of batches and prefill (matmul's and matmul_half's
+// `panels`; with AVX512_BF16, the vdpbf16ps kernel packing its pairs from the
+// panels) give the bits of the row-major paths (decode and the sweep, T ≤ 16;
+// the packed prefill, T > 16), for F32, F16 and BF16, on every instruction
+// set, for widths with partial panels and vectors, a partial last row tile,
+// K across k-blocks, with and without a bias, and across thread counts.
 TEST(KernelFormats, ProductsFromPanelsEqualTheRowMajorPaths) {
     ThreadPool one(1), three(3, 0);   // three: split every job, whatever its size
     for (int K : {1, 17, 300, 768}) {
         for (int N : {1, 15, 16, 33, 72, 257, 300}) {
-            for (int T : {2, 5, 9, 17, 23}) {
+            for (int T : {1, 2, 5, 9, 17, 23}) {
                 const auto x = random_vector(static_cast<std::size_t>(T) * K, 21);
                 const auto w = random_vector(static_cast<std::size_t>(K) * N, 22, 0.1f);
                 const auto b = random_vector(static_cast<std::size_t>(N), 23);
-                const auto n_packed = static_cast<std::size_t>(panel_elements(K, N));
-                std::vector<float> w_panels(n_packed, -1.0f);
-                pack_panels(w_panels.data(), w.data(), sizeof(float), K, N);
-                std::vector<std::uint16_t> w16[2], h_panels[2];
-                for (Half h : {Half::kF16, Half::kBF16}) {
-                    const int i = h == Half::kBF16 ? 1 : 0;
-                    w16[i] = to_half(w, h);
-                    h_panels[i].assign(n_packed, 0xffff);
-                    pack_panels(h_panels[i].data(), w16[i].data(), sizeof(std::uint16_t), K, N);
-                }
+                const PanelCopies pc(w, K, N);
+                const auto& [w_panels, w16, h_panels] = pc;
                 for (cpu::Isa isa : isas()) {
                     IsaScope scope(isa);
                     for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
                         for (ThreadPool* pool : {&one, &three}) {
                             std::vector<float> want(static_cast<std::size_t>(T) * N), got(want.size(), -7.0f);
                             matmul(want.data(), x.data(), w.data(), bias, T, K, N, *pool);
-                            matmul(got.data(), x.data(), w.data(), bias, T, K, N, *pool, w_panels.data());
+                            if (T == 1) matvec_panels(got.data(), x.data(), w_panels.data(), bias, K, N, *pool);
+                            else matmul(got.data(), x.data(), w.data(), bias, T, K, N, *pool, w_panels.data());
                             ASSERT_EQ(got, want) << cpu::isa_name(isa) << " T=" << T << " K=" << K << " N=" << N
                                                  << (bias ? " bias" : "") << " threads=" << pool->size();
                             for (Half h : {Half::kF16, Half::kBF16}) {
                                 const int i = h == Half::kBF16 ? 1 : 0;
                                 std::fill(got.begin(), got.end(), -7.0f);
                                 matmul_half(want.data(), x.data(), w16[i].data(), h, bias, T, K, N, *pool);
-                                matmul_half(got.data(), x.data(), w16[i].data(), h, bias, T, K, N, *pool,
-                                            h_panels[i].data());
+                                if (T == 1)
+                                    matvec_panels_half(got.data(), x.data(), h_panels[i].data(), h, bias, K, N, *pool);
+                                else
+                                    matmul_half(got.data(), x.data(), w16[i].data(), h, bias, T, K, N, *pool,
+                                                h_panels[i].data());
                                 ASSERT_EQ(got, want) << (i ? "BF16 " : "F16 ") << cpu::isa_name(isa) << " T=" << T
                                                      << " K=" << K << " N=" << N << (bias ? " bias" : "")
                                                      << " threads=" << pool->size();
