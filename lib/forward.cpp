@@ -71,9 +71,11 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
     kernels::linear(s.qkv.data(), s.ln.data(), lw.attn_c_attn_weight, lw.attn_c_attn_bias.f32(), T, ctx.pool);
     report(p, "qkv", layer, 3 * C, s.qkv.data());
 
-    int row0 = 0;
     const int HS = cfg.head_dim();
-    for (const Sequence& seq : p.seqs) {
+    // One sequence's rows (from row0 of the pass): their keys and values
+    // into its cache, then their attention. `pool`: the context's, or a
+    // caller-only one when the sequences themselves are spread over threads.
+    const auto attend_sequence = [&](const Sequence& seq, int row0, ThreadPool& pool) {
         KvCache& cache = *seq.cache;
         const float* qkv = s.qkv.data() + static_cast<int64_t>(row0) * 3 * C;
         float* out = s.att.data() + static_cast<int64_t>(row0) * C;
@@ -97,12 +99,33 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
         }
         if (f16) {
             kernels::attention_f16(out, C, qkv, 3 * C, cache.k_f16(layer), cache.v_f16(layer), layout, seq.T, seq.pos0,
-                                   cfg.n_head, HS, ctx.pool);
+                                   cfg.n_head, HS, pool);
         } else {
             kernels::attention(out, C, qkv, 3 * C, cache.k(layer), cache.v(layer), layout, seq.T, seq.pos0, cfg.n_head,
-                               HS, ctx.pool);
+                               HS, pool);
         }
-        row0 += seq.T;
+    };
+    const bool one_query_each =
+        p.seqs.size() > 1 && std::all_of(p.seqs.begin(), p.seqs.end(), [](const Sequence& q) { return q.T == 1; });
+    if (one_query_each) {
+        // Batched decode (BatchDecoder, gpt2 compare): row b is sequence b.
+        // One query's attention is mostly too small to split over threads
+        // (ThreadPool::kMinChunkWork), so the caller ran every sequence's
+        // alone while the workers waited; the sequences themselves go to
+        // the threads instead, each on one. The same calls, so the same bits.
+        int64_t work = 0;
+        for (const Sequence& q : p.seqs) work += static_cast<int64_t>(q.pos0 + 1) * cfg.n_head * (2 * HS + 16);
+        ctx.pool.parallel_for(static_cast<int64_t>(p.seqs.size()), 1, work, [&](int64_t b0, int64_t b1, int) {
+            ThreadPool caller_only(1);
+            for (int64_t b = b0; b < b1; ++b)
+                attend_sequence(p.seqs[static_cast<std::size_t>(b)], static_cast<int>(b), caller_only);
+        });
+    } else {
+        int row0 = 0;
+        for (const Sequence& seq : p.seqs) {
+            attend_sequence(seq, row0, ctx.pool);
+            row0 += seq.T;
+        }
     }
     report(p, "attention", layer, C, s.att.data());
 
