@@ -114,7 +114,7 @@ void attention_block(const Pass& p, const LayerWeights& lw, int layer) {
         // alone while the workers waited; the sequences themselves go to
         // the threads instead, each on one. The same calls, so the same bits.
         int64_t work = 0;
-        for (const Sequence& q : p.seqs) work += static_cast<int64_t>(q.pos0 + 1) * cfg.n_head * (2 * HS + 16);
+        for (const Sequence& q : p.seqs) work += kernels::attention_work(1, q.pos0, cfg.n_head, HS);
         ctx.pool.parallel_for(static_cast<int64_t>(p.seqs.size()), 1, work, [&](int64_t b0, int64_t b1, int) {
             ThreadPool caller_only(1);
             for (int64_t b = b0; b < b1; ++b)

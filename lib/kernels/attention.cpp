@@ -23,14 +23,6 @@ constexpr int kBlockedMinQueries = 16;
 // contiguous ranges get about equal work.
 std::int64_t balanced(std::int64_t i, std::int64_t n) { return (i % 2 == 0) ? i / 2 : n - 1 - i / 2; }
 
-// Work: per (query, head) and position, HS multiply-adds for the score and
-// HS for the weighted sum, plus the softmax (~16): one query over a short
-// context stays on the caller (ThreadPool::kMinChunkWork).
-std::int64_t work_of(int T, int pos0, int NH, int HS) {
-    const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
-    return positions * NH * (2 * HS + 16);
-}
-
 using AttendFn = void (*)(const f32::AttentionArgs& a, int t, int h0, int h1, float* scores);
 
 // Decode and small batches: tasks are (query, head) pairs, task = i·NH + h.
@@ -57,12 +49,17 @@ void query_by_query(const f32::AttentionArgs& a, AttendFn attend, int T, int NH,
 }
 }  // namespace
 
+std::int64_t attention_work(int T, int pos0, int NH, int HS) {
+    const std::int64_t positions = static_cast<std::int64_t>(T) * pos0 + static_cast<std::int64_t>(T) * (T + 1) / 2;
+    return positions * NH * (2 * HS + 16);
+}
+
 void attention(float* out, int out_stride, const float* q, int q_stride, const float* k, const float* v,
                KvLayout layout, int T, int pos0, int NH, int HS, ThreadPool& pool) {
     const auto attend = f32::active().attend;
     const f32::AttentionArgs a{out,     out_stride, q,  q_stride, k, v, nullptr, nullptr, layout.position_stride,
                                layout.head_stride, pos0, HS, 1.0f / std::sqrt(static_cast<float>(HS))};
-    const std::int64_t work = work_of(T, pos0, NH, HS);
+    const std::int64_t work = attention_work(T, pos0, NH, HS);
     if (T >= kBlockedMinQueries) {
         // Prefill: tasks are (head, block of query_block queries), head by
         // head, so that a head's keys and values (2 · positions · HS floats,
@@ -117,7 +114,7 @@ void attention_f16(float* out, int out_stride, const float* q, int q_stride, con
     }
     const f32::AttentionArgs a{out,    out_stride, q,  q_stride, nullptr, nullptr, k, v, layout.position_stride,
                                layout.head_stride, pos0, HS, 1.0f / std::sqrt(static_cast<float>(HS))};
-    query_by_query(a, kernels.attend_f16, T, NH, work_of(T, pos0, NH, HS), pool);
+    query_by_query(a, kernels.attend_f16, T, NH, attention_work(T, pos0, NH, HS), pool);
 }
 
 void narrow_to_f16(std::uint16_t* dst, const float* src, std::int64_t n) { f32::active().narrow_to_f16(dst, src, n); }

@@ -48,6 +48,13 @@ void attention(float* out, int out_stride, const float* q, int q_stride, const f
 void attention_f16(float* out, int out_stride, const float* q, int q_stride, const std::uint16_t* k,
                    const std::uint16_t* v, KvLayout layout, int T, int pos0, int NH, int HS, ThreadPool& pool);
 
+// The work of attention() for T queries after pos0 cached positions, in
+// multiply-adds: per (query, head) and position, HS for the score and HS
+// for the weighted sum, plus ~16 for the softmax. The pool's
+// ThreadPool::kMinChunkWork keeps one query over a short context on the
+// caller; a batch of sequences sums it to split them (forward.cpp).
+std::int64_t attention_work(int T, int pos0, int NH, int HS);
+
 // dst[i] = src[i] rounded to binary16 (to nearest, ties to even, as
 // numeric::f32_to_f16), with the active level's conversion instructions.
 void narrow_to_f16(std::uint16_t* dst, const float* src, std::int64_t n);

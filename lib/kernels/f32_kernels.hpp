@@ -65,9 +65,21 @@ struct AttentionArgs {
 
 // Without the panel copy (MatmulArgs::panels), products with at most this
 // many rows of x take the sweep over rows of w (w read once, contiguously);
-// more rows take the packed panels. With it, every T ≥ 2 takes the tiles
-// over the panels (matmul.cpp). All give the same bits.
+// more rows take the packed panels. All give the same bits.
 inline constexpr int kSweepMaxRows = 16;
+
+// Whether a T-row product takes the sweep (F32 and 16-bit alike). With the
+// panel copy every T ≥ 2 takes the register tiles over the panels instead:
+// they read sequential runs and beat the sweep at every batch size
+// (bench_kernels BM_Matmul 768 × 3072, one thread, T = 2 / 5 / 9 / 16:
+// 20 / 43 / 63 / 84 GFLOP/s -> 32 / 71-76 / 78 / 88).
+inline bool takes_sweep(int T, bool has_panels) { return T <= kSweepMaxRows && !has_panels; }
+
+// Rows of w per k-block when the tiles read the panels (four panels × 32 KB
+// in L2 for F32 on AVX-512). GPT-2 124M F32 prefill, one thread, gpt2 bench
+// pp128 / pp512: 128 rows 561-567 / 525 tok/s, 256 rows 581-587 / 540-544,
+// 512 rows 597-598 / 550-553, 768 rows 590-605 / 546-554.
+inline constexpr int kPanelKBlock = 512;
 
 // The sweeps over rows of w prefetch, in software, the rows this far ahead of
 // the group of rows they multiply (one prefetch per cache line). The hardware

@@ -14,12 +14,8 @@ namespace gpt2::kernels {
 void matmul(float* out, const float* x, const float* w, const float* bias, int T, int C_in, int C_out,
             ThreadPool& pool, const float* panels) {
     const f32::Kernels& k = f32::active();
-    // Small batches take the sweep over w's rows, unless the Model has the
-    // panel copy: its register tiles read sequential runs and beat the
-    // sweep at every T ≥ 2 (bench_kernels BM_Matmul 768 × 3072, one thread:
-    // T = 2 / 5 / 9 / 16: 20 / 43 / 63 / 84 GFLOP/s -> 32 / 71-76 / 78 / 88).
-    const bool sweep = T <= f32::kSweepMaxRows && panels == nullptr;
-    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, panels, f32::sweep_buffer(T, C_out)};
+    const bool sweep = f32::takes_sweep(T, panels != nullptr);
+    const f32::MatmulArgs a{out, x, w, bias, T, C_in, C_out, panels, sweep ? f32::sweep_buffer(T, C_out) : nullptr};
     const auto fn = sweep ? k.matmul_sweep : k.matmul_prefill;
     const std::int64_t grain = sweep ? k.width : k.prefill_grain;
     const std::int64_t work = std::int64_t{T} * C_in * C_out;   // multiply-adds

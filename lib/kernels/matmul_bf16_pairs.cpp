@@ -53,10 +53,8 @@ GPT2_BF16 void pack_panel(std::uint32_t* panel, const PairProduct& a, int j, int
     std::int64_t row_stride = a.C_out;
     for (int v = 0; v < NV; ++v) src[v] = a.w + static_cast<std::int64_t>(k0) * a.C_out + j + v * kWidth;
     if (a.panels != nullptr) {
-        static_assert(kWidth == kPanelWidth);   // j is a multiple of 16: vector v is panel j / 16 + v
         row_stride = kPanelWidth;
-        for (int v = 0; v < NV; ++v)
-            src[v] = a.panels + (static_cast<std::int64_t>(j / kPanelWidth + v) * a.C_in + k0) * kPanelWidth;
+        for (int v = 0; v < NV; ++v) src[v] = panel_element(a.panels, a.C_in, k0, j + v * kWidth);
     }
     const int n_pairs = (k1 - k0) / 2;
     for (int p = 0; p < n_pairs; ++p) {

@@ -28,9 +28,9 @@ constexpr int kLineHalves = f32::kLineElems<std::uint16_t>;
 
 // A k-block of the prefill path (as kernels/f32_kernels.inc): a panel of columns
 // × kKBlock rows of w stays in L2 while the row tiles of x pass by; from
-// the decode panels, blocks of kPanelKBlock rows (f32_kernels.inc says why).
+// the decode panels, blocks of f32::kPanelKBlock rows.
 constexpr int kKBlock = 256;
-constexpr int kPanelKBlock = 512;
+using f32::kPanelKBlock;
 
 struct HalfArgs {
     float* out;
@@ -102,11 +102,7 @@ struct Avx2 {
         return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
     }
     GPT2_AVX2 static Reg reduce_add_each(const Reg (&a)[8]) { return tree::add_each(a); }
-    // Lanes 4q .. 4q + 3 of v to dst + q·stride, for each 4-lane quarter q.
-    GPT2_AVX2 static void store_fours(float* dst, std::int64_t stride, Reg v) {
-        _mm_storeu_ps(dst, _mm256_castps256_ps128(v));
-        _mm_storeu_ps(dst + stride, _mm256_extractf128_ps(v, 1));
-    }
+    GPT2_AVX2 static void store_fours(float* dst, std::int64_t stride, Reg v) { tree::store_fours(dst, stride, v); }
     template <Half H>
     GPT2_AVX2 static Reg load_half(const std::uint16_t* p) {
         const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -149,13 +145,7 @@ struct Avx512 {
         return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
     }
     GPT2_AVX512 static Reg reduce_add_each(const Reg (&a)[16]) { return tree::add_each(a); }
-    // Lanes 4q .. 4q + 3 of v to dst + q·stride, for each 4-lane quarter q.
-    GPT2_AVX512 static void store_fours(float* dst, std::int64_t stride, Reg v) {
-        _mm_storeu_ps(dst, _mm512_castps512_ps128(v));
-        _mm_storeu_ps(dst + stride, _mm512_extractf32x4_ps(v, 1));
-        _mm_storeu_ps(dst + 2 * stride, _mm512_extractf32x4_ps(v, 2));
-        _mm_storeu_ps(dst + 3 * stride, _mm512_extractf32x4_ps(v, 3));
-    }
+    GPT2_AVX512 static void store_fours(float* dst, std::int64_t stride, Reg v) { tree::store_fours(dst, stride, v); }
     template <Half H>
     GPT2_AVX512 static Reg load_half(const std::uint16_t* p) {
         const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -225,11 +215,7 @@ void bf16_pairs_prefill(const HalfArgs& a, const std::uint32_t* x_pairs, ThreadP
 
 template <Half H>
 void matmul_impl(const HalfArgs& a, ThreadPool& pool) {
-    // Small batches take the sweep over w's rows, unless the Model has the
-    // panel copy: its register tiles read sequential runs and beat the
-    // sweep at every T ≥ 2 (bench_kernels BM_Matmul 768 × 3072, one thread:
-    // T = 2 / 5 / 9 / 16: 20 / 43 / 63 / 84 GFLOP/s -> 32 / 71-76 / 78 / 88).
-    const bool sweep = a.T <= f32::kSweepMaxRows && a.panels == nullptr;
+    const bool sweep = f32::takes_sweep(a.T, a.panels != nullptr);
     if constexpr (H == Half::kBF16) {
         if (!sweep && bf16_pairs::available()) {
             thread_local std::vector<std::uint32_t> x_pairs;
@@ -270,7 +256,8 @@ const float* rounded_to_bf16(const float* x, std::int64_t n) {
 
 void matmul_half(float* out, const float* x, const std::uint16_t* w, Half h, const float* bias, int T, int C_in,
                  int C_out, ThreadPool& pool, const std::uint16_t* panels) {
-    HalfArgs a{out, x, w, bias, T, C_in, C_out, f32::sweep_buffer(T, C_out), panels};
+    float* sweep_buf = f32::takes_sweep(T, panels != nullptr) ? f32::sweep_buffer(T, C_out) : nullptr;
+    HalfArgs a{out, x, w, bias, T, C_in, C_out, sweep_buf, panels};
     if (h == Half::kBF16) {
         a.x = rounded_to_bf16(x, std::int64_t{T} * C_in);
         matmul_impl<Half::kBF16>(a, pool);

@@ -42,6 +42,15 @@ inline std::int64_t panel_elements(std::int64_t K, std::int64_t N) {
     return (N + kPanelWidth - 1) / kPanelWidth * kPanelWidth * K;
 }
 
+// Where column j of row k of a [K, N] matrix sits in its panel copy
+// (elements of any type): panel j / 16, row k, lane j % 16. Always inlined:
+// the per-instruction-set kernel files (f32_kernels.inc) call it, and no
+// out-of-line copy compiled with one level's flags may serve another.
+template <typename E>
+[[gnu::always_inline]] inline const E* panel_element(const E* panels, std::int64_t K, std::int64_t k, std::int64_t j) {
+    return panels + ((j / kPanelWidth) * K + k) * kPanelWidth + j % kPanelWidth;
+}
+
 // Repacks row-major w [K, N] (elements of elem_bytes = 4 or 2 bytes) into
 // dst (panel_elements(K, N) elements), zero-padding the last panel.
 void pack_panels(void* dst, const void* w, std::size_t elem_bytes, std::int64_t K, std::int64_t N);

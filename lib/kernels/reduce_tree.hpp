@@ -16,6 +16,8 @@
 // translation units (compiled with -m flags) and the format kernels
 // (function-level targets) can call them.
 #if defined(__x86_64__)
+#include <cstdint>
+
 #include <immintrin.h>
 
 namespace gpt2::kernels::tree {
@@ -54,6 +56,20 @@ __attribute__((target("avx"))) inline __m256 add_each(const __m256 (&a)[8]) {
                              _mm256_shuffle_ps(q[2 * j], q[2 * j + 1], 0xEE));
     // elements 0 + 1
     return _mm256_add_ps(_mm256_shuffle_ps(d[0], d[1], 0x88), _mm256_shuffle_ps(d[0], d[1], 0xDD));
+}
+
+// Lanes 4q .. 4q + 3 of v to dst + q·stride, for each 4-lane quarter q:
+// the dot-product tiles' sums when a row's four outputs share a quarter of
+// the reduced vector.
+__attribute__((target("avx512f"))) inline void store_fours(float* dst, std::int64_t stride, __m512 v) {
+    _mm_storeu_ps(dst, _mm512_castps512_ps128(v));
+    _mm_storeu_ps(dst + stride, _mm512_extractf32x4_ps(v, 1));
+    _mm_storeu_ps(dst + 2 * stride, _mm512_extractf32x4_ps(v, 2));
+    _mm_storeu_ps(dst + 3 * stride, _mm512_extractf32x4_ps(v, 3));
+}
+__attribute__((target("avx"))) inline void store_fours(float* dst, std::int64_t stride, __m256 v) {
+    _mm_storeu_ps(dst, _mm256_castps256_ps128(v));
+    _mm_storeu_ps(dst + stride, _mm256_extractf128_ps(v, 1));
 }
 
 }  // namespace gpt2::kernels::tree

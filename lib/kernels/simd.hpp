@@ -99,13 +99,8 @@ struct Vec {
     static Vec set1(float x) { return {_mm512_set1_ps(x)}; }
     static Vec zero() { return {_mm512_setzero_ps()}; }
     void store(float* p) const { _mm512_storeu_ps(p, v); }
-    // Lanes 4q .. 4q + 3 to p + q·stride, for each 4-lane quarter q.
-    void store_fours(float* p, std::int64_t stride) const {
-        _mm_storeu_ps(p, _mm512_castps512_ps128(v));
-        _mm_storeu_ps(p + stride, _mm512_extractf32x4_ps(v, 1));
-        _mm_storeu_ps(p + 2 * stride, _mm512_extractf32x4_ps(v, 2));
-        _mm_storeu_ps(p + 3 * stride, _mm512_extractf32x4_ps(v, 3));
-    }
+    // Lanes 4q .. 4q + 3 to p + q·stride (kernels/reduce_tree.hpp).
+    void store_fours(float* p, std::int64_t stride) const { tree::store_fours(p, stride, v); }
 };
 inline Vec operator+(Vec a, Vec b) { return {_mm512_add_ps(a.v, b.v)}; }
 inline Vec operator-(Vec a, Vec b) { return {_mm512_sub_ps(a.v, b.v)}; }
@@ -147,11 +142,8 @@ struct Vec {
     static Vec set1(float x) { return {_mm256_set1_ps(x)}; }
     static Vec zero() { return {_mm256_setzero_ps()}; }
     void store(float* p) const { _mm256_storeu_ps(p, v); }
-    // Lanes 4q .. 4q + 3 to p + q·stride, for each 4-lane quarter q.
-    void store_fours(float* p, std::int64_t stride) const {
-        _mm_storeu_ps(p, _mm256_castps256_ps128(v));
-        _mm_storeu_ps(p + stride, _mm256_extractf128_ps(v, 1));
-    }
+    // Lanes 4q .. 4q + 3 to p + q·stride (kernels/reduce_tree.hpp).
+    void store_fours(float* p, std::int64_t stride) const { tree::store_fours(p, stride, v); }
 };
 inline Vec operator+(Vec a, Vec b) { return {_mm256_add_ps(a.v, b.v)}; }
 inline Vec operator-(Vec a, Vec b) { return {_mm256_sub_ps(a.v, b.v)}; }
