@@ -207,23 +207,24 @@ void BM_LogitsDecode(benchmark::State& state) {
 }
 
 // The logits of a small batch (`gpt2 compare`: 9 strategies decoded
-// together): x[9, C] · wte[V, C]ᵀ, C = 192 (the bundled default model) and
-// 768 (124M), F32 or BF16 wte.
+// together): x[9, C] · wte[V, C]ᵀ, C = 192 (the bundled default model, an
+// F16 checkpoint) and 768 (124M); wte in F32 (dtype 0), BF16 (1) or F16 (2).
 void BM_LogitsBatch(benchmark::State& state) {
     const int T = 9, V = 50257;
     const int C = static_cast<int>(state.range(0));
-    const bool half = state.range(1) == 1;   // 0: F32, 1: BF16
+    const int dtype = static_cast<int>(state.range(1));
+    const bool half = dtype != 0;
+    const auto kind = dtype == 1 ? gpt2::kernels::Half::kBF16 : gpt2::kernels::Half::kF16;
     gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
     const auto w = random_vector(static_cast<std::size_t>(V) * C);
     std::vector<std::uint16_t> w16(half ? w.size() : 0);
     for (std::size_t i = 0; i < w16.size(); ++i)
-        w16[i] = static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(w[i]) >> 16);
+        w16[i] = dtype == 1 ? gpt2::numeric::f32_to_bf16(w[i]) : gpt2::numeric::f32_to_f16(w[i]);
     const auto x = random_vector(static_cast<std::size_t>(T) * C);
     std::vector<float> out(static_cast<std::size_t>(T) * V);
     for (auto _ : state) {
         if (half)
-            gpt2::kernels::matmul_transposed_half(out.data(), x.data(), w16.data(), gpt2::kernels::Half::kBF16, T, C,
-                                                  V, pool);
+            gpt2::kernels::matmul_transposed_half(out.data(), x.data(), w16.data(), kind, T, C, V, pool);
         else
             gpt2::kernels::matmul_transposed(out.data(), x.data(), w.data(), T, C, V, pool);
         benchmark::DoNotOptimize(out.data());
@@ -423,7 +424,7 @@ BENCHMARK(BM_MatvecPanels)->ArgNames({"C_in", "C_out", "format", "threads"})
 BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->UseRealTime();
-BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "bf16", "threads"})->ArgsProduct({{192, 768}, {0, 1}, {1, 2}})
+BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "dtype", "threads"})->ArgsProduct({{192, 768}, {0, 1, 2}, {1, 2}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "panels", "threads"})
     ->ArgsProduct({{2, 3, 4, 5, 9, 16}, {768}, {3072}, {0, 1}, {1, 2}})

@@ -6,7 +6,11 @@
 //   peaked (arg 0): Zipf-like, z = -1.8 ln(rank) + N(0, 0.3) with ranks
 //                   permuted over ids: top-1 p ~ 0.5, like a confident step;
 //   flat   (arg 1): z ~ N(0, 1.5): top-1 p ~ 1e-3, nucleus(0.95) ~ 35k tokens,
-//                   the worst case for top-p.
+//                   the worst case for top-p;
+//   tied   (arg 2): a trained small model's step: 80% of the ids (spread
+//                   over the vocabulary) share one low logit, the rest
+//                   N(0, 2.5) -- the bundled default model never saw most
+//                   of GPT-2's tokens, and 40,462 of its logits are equal.
 // Every benchmark includes Candidates::load() (copy + checks), as a real
 // step does; BM_Load alone shows that share. BM_ComputeStats is the
 // exception: compute_stats only reads its input, so it is loaded once.
@@ -45,8 +49,17 @@ const std::vector<float>& logits_for(int shape) {
         for (float& v : z) v = normal(gen);
         return z;
     }();
-    return shape == 0 ? peaked : flat;
+    static const std::vector<float> tied = [] {
+        std::mt19937_64 gen(3);
+        std::normal_distribution<float> normal(0.0f, 2.5f);
+        std::vector<float> z(kVocab);
+        for (float& v : z) v = gen() % 5 == 0 ? normal(gen) : -4.0f;
+        return z;
+    }();
+    return shape == 0 ? peaked : shape == 1 ? flat : tied;
 }
+
+const char* shape_label(std::int64_t shape) { return shape == 0 ? "peaked" : shape == 1 ? "flat" : "tied"; }
 
 void run_stage(benchmark::State& state, gs::Sampler& stage) {
     const auto& z = logits_for(static_cast<int>(state.range(0)));
@@ -57,7 +70,7 @@ void run_stage(benchmark::State& state, gs::Sampler& stage) {
         stage.apply(cand, rng);
         benchmark::DoNotOptimize(cand.size());
     }
-    state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
+    state.SetLabel(shape_label(state.range(0)));
 }
 
 void BM_Load(benchmark::State& state) {
@@ -67,7 +80,7 @@ void BM_Load(benchmark::State& state) {
         cand.load(z);
         benchmark::DoNotOptimize(cand.size());
     }
-    state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
+    state.SetLabel(shape_label(state.range(0)));
 }
 
 // Calibration: copying the 50,257 logits (201 KB). On a quiet core this is
@@ -91,7 +104,7 @@ void BM_Softmax(benchmark::State& state) {
         cand.compute_probs();
         benchmark::DoNotOptimize(cand.probs().data());
     }
-    state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
+    state.SetLabel(shape_label(state.range(0)));
 }
 
 // compute_stats with a reused scratch, as compare and generate --stats call
@@ -106,7 +119,7 @@ void BM_ComputeStats(benchmark::State& state) {
         const gs::DistStats st = gs::compute_stats(cand, scratch);
         benchmark::DoNotOptimize(st.nucleus_95);
     }
-    state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
+    state.SetLabel(shape_label(state.range(0)));
 }
 
 void BM_Greedy(benchmark::State& s) { gs::Greedy st; run_stage(s, st); }
@@ -130,7 +143,7 @@ void run_chain(benchmark::State& state, gs::Chain chain) {
     const auto& z = logits_for(static_cast<int>(state.range(0)));
     gs::Rng rng(42);
     for (auto _ : state) benchmark::DoNotOptimize(chain.sample(z, rng));
-    state.SetLabel(state.range(0) == 0 ? "peaked" : "flat");
+    state.SetLabel(shape_label(state.range(0)));
 }
 
 void BM_ChainDefault(benchmark::State& s) {
@@ -156,7 +169,7 @@ void BM_ChainDefaultTraced(benchmark::State& s) {
 
 }  // namespace
 
-#define SHAPES ->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)
+#define SHAPES ->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)
 BENCHMARK(BM_CopyReference)->Arg(0)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Load) SHAPES;
 BENCHMARK(BM_Softmax) SHAPES;
