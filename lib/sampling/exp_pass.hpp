@@ -8,18 +8,15 @@
 //
 // The sums: S = Σ e_i in 8 double lanes (lane j takes e_{8q+j} in order;
 // vec::hsum's fixed tree at the end; the tail added after), the entropy's
-// W = Σ e_i·(z_i − m) over terms with e_i > 0 in 4 double lanes; support
-// #{e_i > 0}; above #{z_i > t}.
+// W = Σ e_i·(z_i − m) over terms with e_i > 0 in two 8-double accumulators
+// (see exp_pass); support #{e_i > 0}; above #{z_i > t}.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 
 #include "gpt2/sampling/stats.hpp"
 #include "sampling/vec_math.hpp"
-
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
 
 namespace gpt2::sampling::detail {
 
@@ -30,68 +27,71 @@ struct ExpPass {
     std::size_t above = 0;     // (kAbove)
 };
 
-using V4d = double __attribute__((vector_size(32)));
-// The low and high four floats of v as doubles. With AVX one vcvtps2pd each:
-// GCC 12 compiles __builtin_convertvector of a half into 2-lane converts and
-// inserts (perf annotate).
-inline V4d lo_half(vec::V8f v) {
-#if defined(__AVX__)
-    return reinterpret_cast<V4d>(_mm256_cvtps_pd(_mm256_castps256_ps128(reinterpret_cast<__m256>(v))));
-#else
-    return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), V4d);
-#endif
-}
-inline V4d hi_half(vec::V8f v) {
-#if defined(__AVX__)
-    return reinterpret_cast<V4d>(_mm256_cvtps_pd(_mm256_extractf128_ps(reinterpret_cast<__m256>(v), 1)));
-#else
-    return __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), V4d);
-#endif
-}
-
 // kStore: write e_i to out (compute_stats' histograms read them; else out
 // is not touched). kEntropy: W and support. kAbove: the count of z_i > t.
 // The flags change what is accumulated, never how S is.
+//
+// Sixteen logits per step, as one vector of 16 floats for the exp (one
+// AVX-512 register; two of 8 elsewhere, the same bits per lane) and two
+// of 8 doubles for the sums: S's lanes take the low then the high eight,
+// so lane j still adds e_{8q+j} in order; W has two accumulators, A for
+// elements 16q..16q+7 and B for 16q+8..16q+15, W = hsum(A + B). With 8
+// floats per step and W in one 4-lane chain, the chain's two dependent
+// fmas per step bounded the pass (perf: compare's raw statistics, 33 us
+// per 50,257 logits -> see docs/benchmarks.md).
 template <bool kStore, bool kEntropy, bool kAbove>
 ExpPass exp_pass(float* out, const float* z, std::size_t n, float m, float t = 0.0f) {
-    // 4-lane double halves throughout (acc_lo/acc_hi are the 8 double lanes
-    // split in two): the 8-lane double vectors needed inserts and shuffles
-    // that cost more than the arithmetic (perf).
-    V4d acc_lo = {}, acc_hi = {};
-    V4d w = {};
-    vec::V8i support = {}, above = {};
-    const vec::V8f mv = vec::splat(m);
-    const vec::V8f tv = vec::splat(t);
+    using V8d = vec::V8d;
+    V8d acc = {}, w_a = {}, w_b = {};
+    vec::V16i support = {}, above = {};
     std::size_t i = 0;
-    for (; i + vec::kLanes <= n; i += vec::kLanes) {
-        const vec::V8f zv = vec::load8(z + i);
-        const vec::V8f x = zv - mv;
-        const vec::V8f e = vec::exp_nonpositive8(x);
-        if constexpr (kStore) vec::store8(out + i, e);
-        if constexpr (kAbove) above -= zv > tv;   // the mask is -1 where z > t
-        const V4d e_lo = lo_half(e), e_hi = hi_half(e);
-        acc_lo += e_lo;
-        acc_hi += e_hi;
+    for (; i + 16 <= n; i += 16) {
+        vec::V16f zv;
+        std::memcpy(&zv, z + i, sizeof zv);
+        const vec::V16f x = zv - m;
+        const vec::V16f e = vec::exp_nonpositive16(x);
+        if constexpr (kStore) std::memcpy(out + i, &e, sizeof e);
+        if constexpr (kAbove) above -= zv > t;   // the mask is -1 where z > t
+        const V8d d_lo = vec::low_eight(e), d_hi = vec::high_eight(e);
+        acc += d_lo;
+        acc += d_hi;
         if constexpr (kEntropy) {
-            const vec::V8i live = e > vec::splat(0.0f);
+            const vec::V16i live = e > 0.0f;
             support -= live;   // the mask is -1 where e > 0
             // x = -inf where e = 0 (banned tokens): 0 · -inf would be NaN, so
             // those lanes multiply 0 by 0 instead and add +0 (no change).
-            const vec::V8f xs = vec::select(live, x, vec::splat(0.0f));
-            // Products of two floats: exact in double, so a fused multiply-add
-            // gives the same sums. Elements i..i+3, then i+4..i+7.
-            w += e_lo * lo_half(xs);
-            w += e_hi * hi_half(xs);
+            const vec::V16f xs = reinterpret_cast<vec::V16f>(reinterpret_cast<vec::V16i>(x) & live);
+            // Products of two floats: exact in double, so a fused
+            // multiply-add gives the same sums.
+            w_a += d_lo * vec::low_eight(xs);
+            w_b += d_hi * vec::high_eight(xs);
         }
     }
-    const vec::V8d acc = {acc_lo[0], acc_lo[1], acc_lo[2], acc_lo[3], acc_hi[0], acc_hi[1], acc_hi[2], acc_hi[3]};
+    for (; i + vec::kLanes <= n; i += vec::kLanes) {   // one step of 8 more (S's order; W into A)
+        const vec::V8f zv = vec::load8(z + i);
+        const vec::V8f x = zv - vec::splat(m);
+        const vec::V8f e = vec::exp_nonpositive8(x);
+        if constexpr (kStore) vec::store8(out + i, e);
+        if constexpr (kAbove) {
+            const vec::V8i gt = zv > vec::splat(t);
+            for (std::size_t j = 0; j < vec::kLanes; ++j) above[j] -= gt[j];
+        }
+        const V8d d = vec::widen8(e);
+        acc += d;
+        if constexpr (kEntropy) {
+            const vec::V8i live = e > vec::splat(0.0f);
+            for (std::size_t j = 0; j < vec::kLanes; ++j) support[j] -= live[j];
+            const vec::V8f xs = vec::select(live, x, vec::splat(0.0f));
+            w_a += d * vec::widen8(xs);
+        }
+    }
     ExpPass r;
     r.sum = vec::hsum(acc);
-    double part[4] = {w[0], w[1], w[2], w[3]};
-    for (std::size_t j = 0; j < vec::kLanes; ++j) {
+    for (std::size_t j = 0; j < 16; ++j) {
         r.support += static_cast<std::size_t>(support[j]);
         r.above += static_cast<std::size_t>(above[j]);
     }
+    double wt = vec::hsum(w_a + w_b);
     for (; i < n; ++i) {
         const float x = z[i] - m;
         const float e = vec::exp_nonpositive(x);
@@ -99,11 +99,11 @@ ExpPass exp_pass(float* out, const float* z, std::size_t n, float m, float t = 0
         if constexpr (kAbove) r.above += z[i] > t ? 1 : 0;
         r.sum += e;
         if (kEntropy && e > 0.0f) {
-            part[i % 4] += static_cast<double>(e) * static_cast<double>(x);
+            wt += static_cast<double>(e) * static_cast<double>(x);
             ++r.support;
         }
     }
-    if constexpr (kEntropy) r.weighted = (part[0] + part[1]) + (part[2] + part[3]);
+    if constexpr (kEntropy) r.weighted = wt;
     return r;
 }
 

@@ -21,6 +21,10 @@ namespace gpt2::sampling::vec {
 using V8f = float __attribute__((vector_size(32)));
 using V8i = std::int32_t __attribute__((vector_size(32)));
 using V8d = double __attribute__((vector_size(64)));
+// Sixteen floats: one AVX-512 register, two AVX ones (the compiler splits
+// it; lane-wise results are the same bits either way).
+using V16f = float __attribute__((vector_size(64)));
+using V16i = std::int32_t __attribute__((vector_size(64)));
 
 inline constexpr std::size_t kLanes = 8;
 
@@ -181,29 +185,51 @@ inline std::size_t count_not_below_inf(const float* x, std::size_t n) {
     return count;
 }
 
-// e^x for x <= 0 on 8 lanes (the softmax case, x = z - max). Cody-Waite
-// reduction x = n ln2 + r, |r| <= ln2/2 (n rounded with the 1.5·2^23 trick),
-// then the Cephes expf degree-6 polynomial; max relative error ~2 ulp against
-// std::exp (tested). x < -87.3 (including -inf) gives exactly 0, so banned
-// tokens have probability exactly 0.
-inline V8f exp_nonpositive8(V8f x) {
-    const V8i keep = x >= splat(-87.3f);   // false for -inf (and NaN)
-    const V8f xc = select(keep, x, splat(0.0f));
-    const V8f magic = splat(12582912.0f);   // 1.5 * 2^23: adding it rounds to an integer
-    const V8f n = (xc * splat(1.44269504088896341f) + magic) - magic;
-    V8f r = xc - n * splat(0.693359375f);
-    r = r - n * splat(-2.12194440e-4f);
-    V8f p = splat(1.9875691500e-4f);
-    p = p * r + splat(1.3981999507e-3f);
-    p = p * r + splat(8.3334519073e-3f);
-    p = p * r + splat(4.1665795894e-2f);
-    p = p * r + splat(1.6666665459e-1f);
-    p = p * r + splat(5.0000001201e-1f);
-    const V8f y = p * r * r + r + splat(1.0f);
-    const V8i bits = (__builtin_convertvector(n, V8i) + 127) << 23;
-    const V8f e = y * reinterpret_cast<V8f>(bits);
-    return select(keep, e, splat(0.0f));
+// e^x for x <= 0, lane-wise on a vector of floats F (8 or 16 lanes; I the
+// int vector of the same width): the softmax case, x = z - max. Cody-Waite
+// reduction x = n ln2 + r, |r| <= ln2/2 (n rounded with the 1.5·2^23
+// trick), then the Cephes expf degree-6 polynomial; max relative error ~2
+// ulp against std::exp (tested). x < -87.3 (including -inf) gives exactly
+// 0, so banned tokens have probability exactly 0. Every lane gets the same
+// operations whatever the width, so its bits do not depend on it.
+template <class F, class I>
+inline F exp_nonpositive_lanes(F x) {
+    const F zero = {};
+    const I keep = x >= zero - 87.3f;   // false for -inf (and NaN)
+    const F xc = reinterpret_cast<F>((reinterpret_cast<I>(x) & keep) | (reinterpret_cast<I>(zero) & ~keep));
+    const F magic = zero + 12582912.0f;   // 1.5 * 2^23: adding it rounds to an integer
+    const F n = (xc * 1.44269504088896341f + magic) - magic;
+    F r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    F p = zero + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    const F y = p * r * r + r + 1.0f;
+    const I bits = (__builtin_convertvector(n, I) + 127) << 23;
+    const F e = y * reinterpret_cast<F>(bits);
+    return reinterpret_cast<F>(reinterpret_cast<I>(e) & keep);
 }
+inline V8f exp_nonpositive8(V8f x) { return exp_nonpositive_lanes<V8f, V8i>(x); }
+inline V16f exp_nonpositive16(V16f x) { return exp_nonpositive_lanes<V16f, V16i>(x); }
+
+// The low and high eight floats of v as doubles: one vcvtps2pd each with
+// AVX-512, where GCC 12 made __builtin_convertvector of a half two 4-lane
+// converts and two inserts (perf annotate). The zero-masked form: the
+// unmasked intrinsic passes an undefined merge source that GCC 12 warns
+// about.
+inline V8d widen8(V8f h) {
+#if defined(__AVX512F__)
+    return reinterpret_cast<V8d>(_mm512_maskz_cvtps_pd(0xFF, reinterpret_cast<__m256>(h)));
+#else
+    return __builtin_convertvector(h, V8d);
+#endif
+}
+inline V8d low_eight(V16f v) { return widen8(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7)); }
+inline V8d high_eight(V16f v) { return widen8(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)); }
+
 
 // Scalar twin of exp_nonpositive8 (same arithmetic) for tails and tests.
 inline float exp_nonpositive(float x) {
@@ -214,13 +240,20 @@ inline float exp_nonpositive(float x) {
 // out[i] = exp(in[i] - m); returns the sum, accumulated in double lanes: a
 // float sum over 50,257 terms drifted by ~2e-6 relative (measured).
 inline double exp_shifted(float* out, const float* in, std::size_t n, float m) {
-    V8d acc = {};   // lanes 0-3 and 4-7: the low and high halves of each 8-float group
-    const V8f mv = splat(m);
+    V8d acc = {};   // lane j adds e_{8q+j} in order: the low eight of each 16, then the high eight
     std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        V16f z;
+        std::memcpy(&z, in + i, sizeof z);
+        const V16f e = exp_nonpositive16(z - m);
+        std::memcpy(out + i, &e, sizeof e);
+        acc += low_eight(e);
+        acc += high_eight(e);
+    }
     for (; i + kLanes <= n; i += kLanes) {
-        const V8f e = exp_nonpositive8(load8(in + i) - mv);
+        const V8f e = exp_nonpositive8(load8(in + i) - splat(m));
         store8(out + i, e);
-        acc += __builtin_convertvector(e, V8d);   // one vcvtps2pd with AVX-512
+        acc += widen8(e);
     }
     double sum = hsum(acc);
     for (; i < n; ++i) {
