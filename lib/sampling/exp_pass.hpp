@@ -33,12 +33,13 @@ struct ExpPass {
 //
 // Sixteen logits per step, as one vector of 16 floats for the exp (one
 // AVX-512 register; two of 8 elsewhere, the same bits per lane) and two
-// of 8 doubles for the sums: S's lanes take the low then the high eight,
-// so lane j still adds e_{8q+j} in order; W has two accumulators, A for
-// elements 16q..16q+7 and B for 16q+8..16q+15, W = hsum(A + B). With 8
-// floats per step and W in one 4-lane chain, the chain's two dependent
-// fmas per step bounded the pass (perf: compare's raw statistics, 33 us
-// per 50,257 logits -> see docs/benchmarks.md).
+// of 8 doubles for the sums, each widened by one vcvtps2pd (vec::widen8):
+// S's lanes take the low then the high eight, so lane j still adds
+// e_{8q+j} in order; W has two accumulators, A for elements 16q..16q+7
+// and B for 16q+8..16q+15, W = hsum(A + B). With 8 floats per step GCC 12
+// widened each half through two 4-lane converts and two inserts:
+// raw_choice_with_entropy on the default model's logits 42.5 -> 31.4 us
+// (docs/benchmarks.md, fourteenth round).
 template <bool kStore, bool kEntropy, bool kAbove>
 ExpPass exp_pass(float* out, const float* z, std::size_t n, float m, float t = 0.0f) {
     using V8d = vec::V8d;
