@@ -89,12 +89,8 @@ void Candidates::ensure_ids() const {
 float Candidates::max_logit() const { return vec::max(logits_.data(), size_); }
 
 std::size_t Candidates::argmax() const {
-    const float m = max_logit();
-    const float* z = logits_.data();
-    for (std::size_t i = 0; i < size_; ++i) {
-        if (z[i] == m) return i;
-    }
-    return 0;
+    const std::size_t i = vec::find_equal(logits_.data(), size_, max_logit());
+    return i < size_ ? i : 0;
 }
 
 void Candidates::compute_probs() {

@@ -100,6 +100,21 @@ inline bool any_above(const float* x, float t) {
     return any_lane(acc > splat(t));
 }
 
+// First i in [0, n) with x[i] == v, or n: sixteen values per compare, then
+// the block that holds it one by one (Candidates::argmax: the scalar scan
+// to the max's index was most of greedy's time).
+inline std::size_t find_equal(const float* x, std::size_t n, float v) {
+    std::size_t i = 0;
+    for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+        const V8i hit = (load8(x + i) == splat(v)) | (load8(x + i + kLanes) == splat(v));
+        if (any_lane(hit)) break;
+    }
+    for (; i < n; ++i) {
+        if (x[i] == v) return i;
+    }
+    return n;
+}
+
 // Min of the finite values (+inf when there are none); -inf entries skipped.
 inline float min_finite(const float* x, std::size_t n) {
     const float inf = std::numeric_limits<float>::infinity();
