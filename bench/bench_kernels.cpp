@@ -264,6 +264,37 @@ void BM_Matmul(benchmark::State& state) {
                                                        benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// Small batches (compare: 8-9 lanes) with F16 weights from the Model's
+// decode panels, as BM_Matmul panels:1: x[T, C_in] · W[C_in, C_out], W
+// cycling through copies past twice the L3 so it comes from memory.
+void BM_MatmulHalfPanels(benchmark::State& state) {
+    const int T = static_cast<int>(state.range(0));
+    const int C_in = static_cast<int>(state.range(1)), C_out = static_cast<int>(state.range(2));
+    gpt2::ThreadPool pool(static_cast<int>(state.range(3)));
+    const std::size_t n = static_cast<std::size_t>(C_in) * C_out;
+    const std::size_t copies = std::max<std::size_t>(1, (std::size_t{64} << 20) / (n * sizeof(std::uint16_t)) + 1);
+    std::vector<std::vector<std::uint16_t>> w(copies), w_panels(copies);
+    for (std::size_t i = 0; i < copies; ++i) {
+        const auto wf = random_vector(n);
+        w[i].resize(n);
+        for (std::size_t e = 0; e < n; ++e) w[i][e] = gpt2::numeric::f32_to_f16(0.02f * wf[e]);
+        w_panels[i].resize(static_cast<std::size_t>(gpt2::kernels::panel_elements(C_in, C_out)));
+        gpt2::kernels::pack_panels(w_panels[i].data(), w[i].data(), sizeof(std::uint16_t), C_in, C_out);
+    }
+    const auto x = random_vector(static_cast<std::size_t>(T) * C_in);
+    const auto b = random_vector(static_cast<std::size_t>(C_out));
+    std::vector<float> out(static_cast<std::size_t>(T) * C_out);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        gpt2::kernels::matmul_half(out.data(), x.data(), w[i].data(), gpt2::kernels::Half::kF16, b.data(), T, C_in,
+                                   C_out, pool, w_panels[i].data());
+        benchmark::DoNotOptimize(out.data());
+        i = (i + 1) % copies;
+    }
+    state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * T * static_cast<double>(n) / 1e9,
+                                                       benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // compare's layer products on the default model: 9 rows of x against a
 // 16-bit W of kjv-small's shapes (192 -> 576 qkv, 768 -> 192 MLP down).
 // W (~220-290 KB) stays in L2: this measures the small-batch sweep's
@@ -432,6 +463,9 @@ BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "panels", "threads"})
     ->ArgsProduct({{128}, {768}, {2304, 768}, {0, 1}, {1}})
     ->ArgsProduct({{128}, {3072}, {768}, {0, 1}, {1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MatmulHalfPanels)->ArgNames({"T", "C_in", "C_out", "threads"})
+    ->ArgsProduct({{8, 9}, {768}, {3072}, {1, 2}})->ArgsProduct({{8, 9}, {3072}, {768}, {1}})
+    ->ArgsProduct({{8, 9}, {192}, {576, 768}, {1}})->ArgsProduct({{8, 9}, {768}, {192}, {1}})->UseRealTime();
 BENCHMARK(BM_MatmulHalfBatch)->ArgNames({"C_in", "C_out", "threads"})
     ->Args({192, 576, 1})->Args({768, 192, 1})->Args({192, 576, 2})->Args({768, 192, 2})->UseRealTime();
 BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"})
