@@ -191,7 +191,7 @@ TEST_P(MatmulRows, AreBitIdenticalAcrossTAndThreads) {
 
 TEST_P(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
     ThreadPool one(1, 0), two(2, 0);
-    for (int T : {1, 3, 6, 70}) {
+    for (int T : {1, 3, 5, 6, 9, 70}) {   // 5, 9: row tiles of 5 (AVX-512: 16 sums + one row of four)
         for (int C : {1, 15, 64, 97}) {
             for (int N : {1, 7, 9, 64, 133}) {
                 const auto x = random_vector(static_cast<std::size_t>(T) * C, 9);
@@ -203,11 +203,15 @@ TEST_P(Kernels, MatmulTransposedMatchesNaiveAndIsBitStable) {
                 ASSERT_EQ(fast, fast1) << "T=" << T << " C=" << C << " N=" << N;
                 for (std::size_t i = 0; i < fast.size(); ++i)
                     ASSERT_NEAR(fast[i], naive[i], 1e-5 * std::sqrt(static_cast<double>(C)) * 4) << i;
-                // Row t alone gives the same bits as inside the batch.
-                const int t = T - 1;
+                // Each row alone gives the same bits as inside the batch,
+                // wherever its row tile put it (first, middle or last row).
                 std::vector<float> row(static_cast<std::size_t>(N));
-                matmul_transposed(row.data(), x.data() + static_cast<std::size_t>(t) * C, w.data(), 1, C, N, two);
-                for (int n = 0; n < N; ++n) ASSERT_EQ(row[static_cast<std::size_t>(n)], fast[static_cast<std::size_t>(t) * N + n]);
+                for (int t = 0; t < T; ++t) {
+                    matmul_transposed(row.data(), x.data() + static_cast<std::size_t>(t) * C, w.data(), 1, C, N, two);
+                    for (int n = 0; n < N; ++n)
+                        ASSERT_EQ(row[static_cast<std::size_t>(n)], fast[static_cast<std::size_t>(t) * N + n])
+                            << "T=" << T << " C=" << C << " N=" << N << " t=" << t;
+                }
             }
         }
     }

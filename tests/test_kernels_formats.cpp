@@ -271,7 +271,7 @@ TEST(KernelFormats, PackPanelsLayout) {
 TEST(KernelFormats, MatmulTransposedHalf) {
     ThreadPool one(1), two(2, 0);   // split every job, whatever its size
     for (Half h : {Half::kF16, Half::kBF16}) {
-        for (int T : {1, 3, 6, 9, 70}) {   // 9: compare's batch (AVX-512 row tiles 5 + 4)
+        for (int T : {1, 3, 5, 6, 9, 70}) {   // 5, 9: compare's batches (AVX-512 row tiles 5 + 4)
             for (int C : {1, 15, 64, 97}) {
                 for (int N : {1, 9, 133}) {
                     const auto x = random_vector(static_cast<std::size_t>(T) * C, 9);
@@ -290,10 +290,13 @@ TEST(KernelFormats, MatmulTransposedHalf) {
                         for (std::size_t i = 0; i < got.size(); ++i)
                             ASSERT_NEAR(got[i], naive[i], 1e-5 * std::sqrt(static_cast<double>(C)) * 4) << i;
                         std::vector<float> row(static_cast<std::size_t>(N));
-                        matmul_transposed_half(row.data(), x.data() + static_cast<std::size_t>(T - 1) * C, w16.data(),
-                                               h, 1, C, N, two);
-                        for (int n = 0; n < N; ++n)
-                            ASSERT_EQ(row[static_cast<std::size_t>(n)], got[static_cast<std::size_t>(T - 1) * N + n]);
+                        for (int t = 0; t < T; ++t) {   // every row, wherever its tile put it
+                            matmul_transposed_half(row.data(), x.data() + static_cast<std::size_t>(t) * C, w16.data(),
+                                                   h, 1, C, N, two);
+                            for (int n = 0; n < N; ++n)
+                                ASSERT_EQ(row[static_cast<std::size_t>(n)], got[static_cast<std::size_t>(t) * N + n])
+                                    << cpu::isa_name(isa) << " T=" << T << " C=" << C << " N=" << N << " t=" << t;
+                        }
                     }
                 }
             }

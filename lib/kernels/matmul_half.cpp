@@ -146,6 +146,7 @@ struct Avx512 {
     }
     GPT2_AVX512 static Reg reduce_add_each(const Reg (&a)[16]) { return tree::add_each(a); }
     GPT2_AVX512 static void store_fours(float* dst, std::int64_t stride, Reg v) { tree::store_fours(dst, stride, v); }
+    GPT2_AVX512 static void store_four_sums(float* dst, const Reg (&a)[4]) { _mm_storeu_ps(dst, tree::add_four(a)); }
     template <Half H>
     GPT2_AVX512 static Reg load_half(const std::uint16_t* p) {
         const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));

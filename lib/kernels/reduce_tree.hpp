@@ -58,6 +58,21 @@ __attribute__((target("avx"))) inline __m256 add_each(const __m256 (&a)[8]) {
     return _mm256_add_ps(_mm256_shuffle_ps(d[0], d[1], 0x88), _mm256_shuffle_ps(d[0], d[1], 0xDD));
 }
 
+// reduce_add of each of four vectors (AVX-512 tree), as the four lanes of
+// a 128-bit result: the one row of four sums a 5-row dot tile has left
+// after its 16 (store_fours), where four separate reductions were four
+// dependent chains of 8 instructions. The same pairs at every level as
+// add_each: 256-bit halves, 128-bit lanes, then elements 0 + 2 and 1 + 3,
+// then 0 + 1 inside each 128-bit lane (one vector per lane).
+__attribute__((target("avx512f"))) inline __m128 add_four(const __m512 (&a)[4]) {
+    const __m512 h0 = _mm512_add_ps(_mm512_shuffle_f32x4(a[0], a[1], 0x44), _mm512_shuffle_f32x4(a[0], a[1], 0xEE));
+    const __m512 h1 = _mm512_add_ps(_mm512_shuffle_f32x4(a[2], a[3], 0x44), _mm512_shuffle_f32x4(a[2], a[3], 0xEE));
+    const __m512 q = _mm512_add_ps(_mm512_shuffle_f32x4(h0, h1, 0x88), _mm512_shuffle_f32x4(h0, h1, 0xDD));
+    const __m512 d = _mm512_add_ps(q, _mm512_shuffle_ps(q, q, 0xEE));
+    const __m512 s = _mm512_add_ps(d, _mm512_shuffle_ps(d, d, 0x55));
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), s));
+}
+
 // Lanes 4q .. 4q + 3 of v to dst + q·stride, for each 4-lane quarter q:
 // the dot-product tiles' sums when a row's four outputs share a quarter of
 // the reduced vector.
