@@ -134,6 +134,11 @@ inline Vec reduce_add_each(const Vec* a) {
     for (int j = 0; j < 16; ++j) v[j] = a[j].v;
     return {tree::add_each(v)};
 }
+// reduce_add of a[0..3] to p[0..3] (kernels/reduce_tree.hpp add_four).
+inline void store_four_sums(float* p, const Vec (&a)[4]) {
+    const __m512 v[4] = {a[0].v, a[1].v, a[2].v, a[3].v};
+    _mm_storeu_ps(p, tree::add_four(v));
+}
 #elif GPT2_SIMD_LEVEL == 1
 struct Vec {
     static constexpr int kWidth = 8;

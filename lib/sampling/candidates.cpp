@@ -12,6 +12,7 @@
 
 #include "gpt2/error.hpp"
 #include "sampling/check_logits.hpp"
+#include "sampling/exp_pass.hpp"
 #include "sampling/vec_math.hpp"
 
 namespace gpt2::sampling {
@@ -96,7 +97,8 @@ std::size_t Candidates::argmax() const {
 void Candidates::compute_probs() {
     if (probs_current_) return;
     const float m = max_logit();
-    const double sum = vec::exp_shifted(probs_.data(), logits_.data(), size_, m);
+    // exp_pass's store-only form: S in the order every statistic sums it.
+    const double sum = detail::exp_pass<true, false, false>(probs_.data(), logits_.data(), size_, m).sum;
     const auto inv = static_cast<float>(1.0 / sum);
     float* p = probs_.data();
     for (std::size_t i = 0; i < size_; ++i) p[i] *= inv;

@@ -1,7 +1,8 @@
 #pragma once
 // One vectorised pass of e_i = exp(z_i − m) over logits, accumulating what
-// the caller asks for. compute_stats / compute_entropy (stats.cpp) and
-// raw_choice (raw_choice.cpp) all sum through this one loop, so a caller
+// the caller asks for. compute_stats / compute_entropy (stats.cpp),
+// raw_choice (raw_choice.cpp) and Candidates::compute_probs all sum through
+// this one loop, so a caller
 // that needs several of them from the same logits (compare: the chosen
 // token's raw probability and the raw entropy) can take them from one pass
 // and still get the bits of the separate calls.

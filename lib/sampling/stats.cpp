@@ -266,13 +266,12 @@ std::array<std::size_t, M> mass_counts(F* p, std::size_t n, float scale, std::ui
     return out;
 }
 
-// compute_stats' single pass over the logits: e_i = exp(z_i - m) into out,
-// S = Σ e_i (double lanes, the order of vec::exp_shifted), the support
-// #{e_i > 0} and W = Σ e_i (z_i - m) over e_i > 0, accumulated as
-// W_u = Σ over i ≡ u (mod 4) in index order, W = (W_0 + W_1) + (W_2 + W_3):
-// four chains, since one chain of dependent double additions is
-// latency-bound. Each term e_i (z_i - m) is a product of two floats, exact
-// in double.
+// compute_stats' single pass over the logits (sampling/exp_pass.hpp):
+// e_i = exp(z_i - m) into out, S = Σ e_i (double lanes, the order of
+// Candidates::compute_probs), the support #{e_i > 0} and W = Σ e_i (z_i - m)
+// over e_i > 0 in sixteen partial sums (one chain of dependent double
+// additions is latency-bound). Each term e_i (z_i - m) is a product of two
+// floats, exact in double.
 using detail::entropy_of;
 using detail::exp_pass;
 
