@@ -207,17 +207,19 @@ void BM_LogitsDecode(benchmark::State& state) {
 }
 
 // The logits of a small batch (`gpt2 compare`: 9 strategies decoded
-// together): x[9, C] · wte[V, C]ᵀ, C = 192 (the bundled default model, an
-// F16 checkpoint) and 768 (124M); wte in F32 (dtype 0), BF16 (1) or F16 (2).
+// together, 8 once one has stopped): x[T, C] · wte[V, C]ᵀ, C = 192 (the
+// bundled default model, an F16 checkpoint) and 768 (124M); wte in F32
+// (dtype 0), BF16 (1) or F16 (2), in huge pages as the Model keeps it.
 void BM_LogitsBatch(benchmark::State& state) {
-    const int T = 9, V = 50257;
+    const int V = 50257;
     const int C = static_cast<int>(state.range(0));
     const int dtype = static_cast<int>(state.range(1));
+    const int T = static_cast<int>(state.range(3));
     const bool half = dtype != 0;
     const auto kind = dtype == 1 ? gpt2::kernels::Half::kBF16 : gpt2::kernels::Half::kF16;
     gpt2::ThreadPool pool(static_cast<int>(state.range(2)));
-    const auto w = random_vector(static_cast<std::size_t>(V) * C);
-    std::vector<std::uint16_t> w16(half ? w.size() : 0);
+    const HugeVector<float> w = huge_copy(random_vector(static_cast<std::size_t>(V) * C));
+    HugeVector<std::uint16_t> w16(half ? w.size() : 0);
     for (std::size_t i = 0; i < w16.size(); ++i)
         w16[i] = dtype == 1 ? gpt2::numeric::f32_to_bf16(w[i]) : gpt2::numeric::f32_to_f16(w[i]);
     const auto x = random_vector(static_cast<std::size_t>(T) * C);
@@ -365,11 +367,14 @@ void BM_Attention(benchmark::State& state) {
 // model, where BM_Attention's single cache stays in the L3. Counts the bytes
 // of keys and values read. rows:1 lays the caches out position-major
 // (rows of heads side by side) instead of KvCache's head-major layout.
+// HS:64 is GPT-2 124M (12 heads, 12 layers); HS:32 the bundled default
+// model (6 heads, 6 layers), at the short contexts of `gpt2 compare`.
 void BM_AttentionLayers(benchmark::State& state) {
     const int pos0 = static_cast<int>(state.range(0));
     const bool f16 = state.range(2) == 1;   // the cache as binary16 (attention_f16)
     const bool rows = state.range(3) == 1;
-    const int NH = 12, HS = 64, C = NH * HS, kLayers = 12;
+    const int HS = static_cast<int>(state.range(4));
+    const int NH = HS == 32 ? 6 : 12, C = NH * HS, kLayers = NH;
     gpt2::ThreadPool pool(static_cast<int>(state.range(1)));
     const auto q = random_vector(static_cast<std::size_t>(C));
     std::vector<std::vector<float>> k, v;
@@ -455,7 +460,8 @@ BENCHMARK(BM_MatvecPanels)->ArgNames({"C_in", "C_out", "format", "threads"})
 BENCHMARK(BM_MatvecQ8)->ArgNames({"K", "N", "threads"})
     ->ArgsProduct({{768}, {2304, 3072}, {1, 2}})->Args({3072, 768, 1})->Args({3072, 768, 2})->UseRealTime();
 BENCHMARK(BM_LogitsDecode)->ArgNames({"bf16", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->UseRealTime();
-BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "dtype", "threads"})->ArgsProduct({{192, 768}, {0, 1, 2}, {1, 2}})
+BENCHMARK(BM_LogitsBatch)->ArgNames({"C", "dtype", "threads", "T"})
+    ->ArgsProduct({{192, 768}, {0, 1, 2}, {1, 2}, {9}})->ArgsProduct({{192, 768}, {2}, {1}, {8}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Matmul)->ArgNames({"T", "C_in", "C_out", "panels", "threads"})
     ->ArgsProduct({{2, 3, 4, 5, 9, 16}, {768}, {3072}, {0, 1}, {1, 2}})
@@ -472,8 +478,10 @@ BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"}
     ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})->Args({512, 3072, 768, 0, 1})
     ->Args({512, 3072, 768, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionLayers)
-    ->ArgNames({"pos0", "threads", "f16", "rows"})
-    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}, {0, 1}})
+    ->ArgNames({"pos0", "threads", "f16", "rows", "HS"})
+    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}, {0, 1}, {64}})
+    ->ArgsProduct({{15, 39, 127}, {1}, {0, 1}, {0}, {64}})
+    ->ArgsProduct({{15, 39, 127, 255}, {1}, {0, 1}, {0}, {32}})
     ->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();
