@@ -176,11 +176,12 @@ void sample_lane(Lane& l, int i, int n, std::int32_t eot, const Tokenizer& token
     // The table shows entropies only: compute_entropy gives compute_stats'
     // bits for them without its nucleus-size passes.
     const auto s0 = Clock::now();   // statistics are measuring, not decoding
+    const sampling::Candidates& cand = l.chain.candidates();
     const sampling::RawChoiceEntropy raw =
-        sampling::raw_choice_with_entropy(l.logits, id, l.chain.candidates().input_max());
+        sampling::raw_p_with_entropy(l.logits, id, cand.input_max(), cand.loaded_exp_sums());
     l.p_raw.push_back(raw.choice.p);
     l.raw_stats.push_back(raw.entropy);
-    l.final_stats.push_back(sampling::compute_entropy(l.chain.candidates()));
+    l.final_stats.push_back(sampling::compute_entropy(cand));
     const double stats_seconds = seconds_since(s0);
     l.text += l.utf8.push(tokenizer.token_bytes(id));
     l.tokens.push_back(id);
@@ -208,6 +209,7 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
     for (Lane& l : lanes) {
         const auto t0 = Clock::now();
         l.chain.set_trace(false);
+        l.chain.keep_entropy_sums(true);   // every step's entropies, from the chain's own softmax where it has one
         for (std::int32_t id : prompt.prompt) l.chain.accept(id);
         l.logits = prompt.logits;
         l.seconds += seconds_since(t0);

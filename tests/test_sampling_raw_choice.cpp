@@ -72,9 +72,9 @@ TEST(SamplingRawChoice, MatchesDoubleReferenceOnRandomLogits) {
                     EXPECT_EQ(got.rank, want.rank) << "n=" << n << " shape=" << shape << " id=" << id;
                     // compare's one-pass twin: raw_choice's and compute_entropy's bits.
                     const gs::RawChoiceEntropy both =
-                        gs::raw_choice_with_entropy(z, static_cast<std::int32_t>(id), max);
+                        gs::raw_p_with_entropy(z, static_cast<std::int32_t>(id), max, nullptr);
                     const gs::EntropyStats h = gs::compute_entropy(z);
-                    EXPECT_EQ(both.choice.rank, got.rank);
+                    EXPECT_EQ(both.choice.rank, 0u);
                     EXPECT_EQ(std::bit_cast<std::uint64_t>(both.choice.p), std::bit_cast<std::uint64_t>(got.p));
                     EXPECT_EQ(std::bit_cast<std::uint64_t>(both.choice.logp), std::bit_cast<std::uint64_t>(got.logp));
                     EXPECT_EQ(std::bit_cast<std::uint64_t>(both.entropy.entropy_nats),
@@ -111,4 +111,76 @@ TEST(SamplingRawChoice, HandComputed) {
     EXPECT_EQ(gs::raw_choice(one, 0).p, 1.0);
     EXPECT_EQ(gs::raw_choice(one, 0).logp, 0.0);
     EXPECT_EQ(gs::raw_choice(one, 0).rank, 1u);
+}
+
+namespace {
+
+std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
+
+}  // namespace
+
+// The sums compute_probs() keeps (Candidates::exp_sums, loaded_exp_sums)
+// stand in for a pass of the statistics' own: the same bits, and never once
+// the candidates have changed under them.
+TEST(SamplingRawChoice, SoftmaxSumsServeTheStatisticsWithTheSameBits) {
+    std::mt19937_64 gen(11);
+    for (std::size_t n : {1u, 9u, 17u, 1000u, 50257u}) {
+        for (int shape = 0; shape < 5; ++shape) {
+            if (shape == 3 && n <= 2) continue;
+            const std::vector<float> z = make(shape, n, gen);
+            gs::Candidates c;
+            c.load(z);
+            c.compute_probs();   // not asked to keep them
+            EXPECT_EQ(c.exp_sums(), nullptr);
+            EXPECT_EQ(c.loaded_exp_sums(), nullptr);
+            c.keep_entropy_sums(true);
+            c.load(z);
+            EXPECT_EQ(c.exp_sums(), nullptr);
+            EXPECT_EQ(c.loaded_exp_sums(), nullptr);
+            const gs::EntropyStats fresh = gs::compute_entropy(z);
+            c.compute_probs();
+            ASSERT_NE(c.exp_sums(), nullptr);
+            ASSERT_NE(c.loaded_exp_sums(), nullptr);
+            EXPECT_EQ(bits(gs::compute_entropy(c).entropy_nats), bits(fresh.entropy_nats));
+            const auto id = static_cast<std::int32_t>(gen() % n);
+            const gs::RawChoiceEntropy pass = gs::raw_p_with_entropy(z, id, c.input_max(), nullptr);
+            const gs::RawChoiceEntropy kept = gs::raw_p_with_entropy(z, id, c.input_max(), c.loaded_exp_sums());
+            EXPECT_EQ(bits(kept.choice.p), bits(pass.choice.p)) << "n=" << n << " shape=" << shape;
+            EXPECT_EQ(bits(kept.choice.logp), bits(pass.choice.logp));
+            EXPECT_EQ(bits(kept.entropy.entropy_nats), bits(pass.entropy.entropy_nats));
+            EXPECT_EQ(bits(kept.entropy.perplexity), bits(pass.entropy.perplexity));
+            EXPECT_EQ(bits(gs::raw_choice(z, id).p), bits(pass.choice.p));
+
+            // A later stage rescales the logits: the current sums go, the
+            // loaded ones stay (they describe z, which has not changed).
+            for (float& v : c.logits()) v = v / 0.7f;
+            c.mark_logits_changed(true);
+            EXPECT_EQ(c.exp_sums(), nullptr);
+            ASSERT_NE(c.loaded_exp_sums(), nullptr);
+            const std::vector<float> scaled(c.logits().begin(), c.logits().end());
+            c.compute_probs();   // a softmax of changed candidates: not the loaded distribution's
+            ASSERT_NE(c.exp_sums(), nullptr);
+            EXPECT_EQ(bits(gs::compute_entropy(c).entropy_nats), bits(gs::compute_entropy(scaled).entropy_nats));
+            EXPECT_EQ(bits(kept.choice.p),
+                      bits(gs::raw_p_with_entropy(z, id, c.input_max(), c.loaded_exp_sums()).choice.p));
+
+            // Filters and reorders drop the current sums too.
+            if (n > 1) {
+                c.keep_top(n / 2 + 1);
+                EXPECT_EQ(c.exp_sums(), nullptr);
+                c.compute_probs();
+                ASSERT_NE(c.exp_sums(), nullptr);
+                c.truncate(1);
+                EXPECT_EQ(c.exp_sums(), nullptr);
+            }
+            // The next load() forgets both.
+            c.load(z);
+            EXPECT_EQ(c.exp_sums(), nullptr);
+            EXPECT_EQ(c.loaded_exp_sums(), nullptr);
+            // A softmax after a change is never taken for the loaded one.
+            c.mark_logits_changed(true);
+            c.compute_probs();
+            EXPECT_EQ(c.loaded_exp_sums(), nullptr);
+        }
+    }
 }

@@ -59,6 +59,9 @@ void Candidates::load(std::span<const float> logits) {
     const vec::CopyCheck r = vec::copy_check(logits_.data(), logits.data(), size_);
     ids_valid_ = false;
     probs_current_ = false;
+    sums_current_ = false;
+    as_loaded_ = true;
+    loaded_sums_valid_ = false;
     sorted_ = false;
     dense_ = true;
     selected = -1;
@@ -73,6 +76,7 @@ void Candidates::assign(std::span<const Entry> entries) {
         max_id = std::max(max_id, e.id);
     }
     replace(entries, false, false);
+    loaded_sums_valid_ = false;
     vocab_ = static_cast<std::size_t>(max_id + 1);
     dense_ = size_ == vocab_;
     for (std::size_t i = 0; dense_ && i < size_; ++i) dense_ = ids_[i] == static_cast<std::int32_t>(i);
@@ -97,16 +101,27 @@ std::size_t Candidates::argmax() const {
 void Candidates::compute_probs() {
     if (probs_current_) return;
     const float m = max_logit();
-    // exp_pass's store-only form: S in the order every statistic sums it.
-    const double sum = detail::exp_pass<true, false, false>(probs_.data(), logits_.data(), size_, m).sum;
-    const auto inv = static_cast<float>(1.0 / sum);
+    // S in the order every statistic sums it; with keep_sums_, W beside it,
+    // so that the entropy of these candidates (compute_entropy) needs no
+    // pass of its own (docs/benchmarks.md, fifteenth round).
+    const detail::ExpPass r = keep_sums_ ? detail::exp_pass<true, true, false>(probs_.data(), logits_.data(), size_, m)
+                                         : detail::exp_pass<true, false, false>(probs_.data(), logits_.data(), size_, m);
+    const auto inv = static_cast<float>(1.0 / r.sum);
     float* p = probs_.data();
     for (std::size_t i = 0; i < size_; ++i) p[i] *= inv;
     probs_current_ = true;
+    sums_current_ = keep_sums_;
+    if (!keep_sums_) return;
+    sums_ = {r.sum, r.weighted, r.support, m};
+    if (as_loaded_) {
+        loaded_sums_ = sums_;
+        loaded_sums_valid_ = true;
+    }
 }
 
 void Candidates::mark_logits_changed(bool same_order) {
     probs_current_ = false;
+    changed();
     if (!same_order) sorted_ = false;
 }
 
@@ -220,6 +235,7 @@ void Candidates::replace(std::span<const Entry> entries, bool sorted, bool probs
     size_ = n;
     sorted_ = sorted;
     probs_current_ = probs_current;
+    changed();
     dense_ = false;
     ids_valid_ = true;
 }
@@ -239,6 +255,7 @@ void Candidates::truncate(std::size_t n) {
     size_ = n;
     dense_ = false;
     probs_current_ = false;
+    changed();
 }
 
 template <class Keep>
@@ -257,6 +274,7 @@ void Candidates::compact(Keep keep) {
         size_ = w;
         dense_ = false;
         probs_current_ = false;
+        changed();
     }
 }
 

@@ -9,12 +9,11 @@ namespace gpt2::sampling {
 
 namespace {
 
-template <bool kEntropy>
 detail::ExpPass raw_pass(std::span<const float> logits, std::int32_t id, float max, float& m, float& zc) {
     const float* z = logits.data();
     m = std::isnan(max) ? vec::max(z, logits.size()) : max;
     zc = z[static_cast<std::size_t>(id)];
-    return detail::exp_pass<false, kEntropy, true>(nullptr, z, logits.size(), m, zc);
+    return detail::exp_pass<false, false, true>(nullptr, z, logits.size(), m, zc);
 }
 
 RawChoice choice_of(const detail::ExpPass& r, float m, float zc) {
@@ -35,14 +34,26 @@ RawChoice choice_of(const detail::ExpPass& r, float m, float zc) {
 
 RawChoice raw_choice(std::span<const float> logits, std::int32_t id, float max) {
     float m = 0.0f, zc = 0.0f;
-    const detail::ExpPass r = raw_pass<false>(logits, id, max, m, zc);
+    const detail::ExpPass r = raw_pass(logits, id, max, m, zc);
     return choice_of(r, m, zc);
 }
 
-RawChoiceEntropy raw_choice_with_entropy(std::span<const float> logits, std::int32_t id, float max) {
-    float m = 0.0f, zc = 0.0f;
-    const detail::ExpPass r = raw_pass<true>(logits, id, max, m, zc);
-    return {choice_of(r, m, zc), detail::entropy_of(r)};
+RawChoiceEntropy raw_p_with_entropy(std::span<const float> logits, std::int32_t id, float max,
+                                    const Candidates::ExpSums* raw) {
+    detail::ExpPass r;
+    float m = 0.0f;
+    if (raw != nullptr) {
+        r.sum = raw->sum;
+        r.weighted = raw->weighted;
+        r.support = raw->support;
+        m = raw->max;
+    } else {
+        m = std::isnan(max) ? vec::max(logits.data(), logits.size()) : max;
+        r = detail::exp_pass<false, true, false>(nullptr, logits.data(), logits.size(), m);
+    }
+    RawChoice choice = choice_of(r, m, logits[static_cast<std::size_t>(id)]);
+    choice.rank = 0;   // not counted: no pass over the logits needed it
+    return {choice, detail::entropy_of(r)};
 }
 
 }  // namespace gpt2::sampling

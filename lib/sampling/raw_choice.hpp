@@ -19,6 +19,7 @@
 #include <limits>
 #include <span>
 
+#include "gpt2/sampling/candidates.hpp"
 #include "gpt2/sampling/stats.hpp"
 
 namespace gpt2::sampling {
@@ -35,16 +36,22 @@ struct RawChoice {
 RawChoice raw_choice(std::span<const float> logits, std::int32_t id,
                      float max = std::numeric_limits<float>::quiet_NaN());
 
-// raw_choice() and compute_entropy(logits) of the same logits from one exp
-// pass (compare needs both for every token of every strategy): the same bits
-// as the two calls, since all three sum through sampling/exp_pass.hpp. Same
-// preconditions as raw_choice (the logits already checked, as by
-// Candidates::load(); compute_entropy would check them again).
+// raw_choice() without the rank (choice.rank is 0) and compute_entropy(logits)
+// of the same logits, from one exp pass: compare needs both for every token
+// of every strategy. The same bits as the two calls, since all of them sum
+// through sampling/exp_pass.hpp. Same preconditions as raw_choice (the
+// logits already checked, as by Candidates::load(); compute_entropy would
+// check them again).
 struct RawChoiceEntropy {
     RawChoice choice;
     EntropyStats entropy;
 };
-RawChoiceEntropy raw_choice_with_entropy(std::span<const float> logits, std::int32_t id,
-                                         float max = std::numeric_limits<float>::quiet_NaN());
+// Without the rank, the exp pass does not depend on the chosen token, so
+// when the lane's chain already made it (`raw`: Candidates::loaded_exp_sums() of
+// these logits, a compute_probs() over the candidates as loaded, as top-p
+// and a temperature-1 lane do) nothing is read but logits[id]; otherwise
+// one pass, with the same bits either way.
+RawChoiceEntropy raw_p_with_entropy(std::span<const float> logits, std::int32_t id, float max,
+                                    const Candidates::ExpSums* raw);
 
 }  // namespace gpt2::sampling

@@ -21,6 +21,10 @@ void Temperature::apply(Candidates& cand, Rng& /*rng*/) {
         cand.replace({&only, 1}, true, true);
         return;
     }
+    // z / 1 is z for every value: leave the candidates untouched, so that
+    // they stay as loaded and a later softmax serves the raw statistics too
+    // (Candidates::loaded_exp_sums, compare's t = 1 lane).
+    if (temperature_ == 1.0f) return;
     const float m = cand.max_logit();
     if (std::isinf(m)) return;   // all -inf: nothing to scale; the selector reports it
     const float t = temperature_;
