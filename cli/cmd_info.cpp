@@ -24,7 +24,7 @@ struct InfoOptions {
 // (every matrix, F32, F16, BF16 or q8, is used in place from the memory map,
 // so the whole file; 1-D tensors stored in 16 bits are also widened to F32
 // copies), decode's panel copy of the layer matrices and its huge-page
-// copies of wte and q8 matrices (Model::load's defaults; the file pages those
+// copies of wte (or of its distinct rows) and q8 matrices (Model::load's defaults; the file pages those
 // were copied from are not read again, and the OS may reclaim them), plus the
 // KV cache of a session at full context, K and V per
 // layer: 2 x L x T x C x 4 bytes (F32; 2 with --kv-dtype f16). Activation scratch (a few x T x 4C
@@ -68,6 +68,7 @@ void print_json(const Model& model, KvDtype kv) {
         {"config", nlohmann::ordered_json::parse(config_to_json(c))},
         {"dtype", dtype_name(model.dtype())},
         {"parameter_count", model.parameter_count()},
+        {"distinct_logit_rows", model.distinct_logit_rows()},
         {"file", model.file().path().string()},
         {"file_size", model.file().file_size()},
         {"tensors", tensors},
@@ -92,6 +93,12 @@ void print_text(const Model& model, KvDtype kv) {
     fmt::print("dtype       {}\n", dtype_name(model.dtype()));
     fmt::print("parameters  {} ({:.1f} M; output projection tied to wte)\n", model.parameter_count(),
                static_cast<double>(model.parameter_count()) / 1e6);
+    if (const std::int64_t d = model.distinct_logit_rows(); d > 0) {
+        const std::int64_t shared = c.vocab_size - model.weights().wte_distinct.n_others;
+        fmt::print("logits      over wte's {} distinct rows ({} tokens share one row; the same logits, each "
+                   "distinct row computed once)\n",
+                   d, shared);
+    }
     fmt::print("file        {} ({} bytes, {})\n", model.file().path().string(), model.file().file_size(),
                mib(static_cast<std::int64_t>(model.file().file_size())));
     fmt::print("memory      {} = weights {} (mapped in place) + decode panels {} + huge-page copies {} + KV cache at "

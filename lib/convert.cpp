@@ -63,7 +63,7 @@ ConvertReport convert_model(const std::filesystem::path& in_dir, const std::file
     if (std::filesystem::exists(out_dir, ec) && std::filesystem::equivalent(in_dir, out_dir, ec))
         throw Error("convert: the output directory '" + out_dir.string() + "' is the input directory");
     // Read, never run: no decode copies.
-    const Model model = Model::load(in_dir, LoadOptions{.decode_panels = false, .huge_page_copies = false});
+    const Model model = Model::load(in_dir, LoadOptions{.decode_panels = false, .huge_page_copies = false, .distinct_logit_rows = false});
     const std::vector<TensorSpec> specs = checkpoint_tensor_specs(model.config());
     const std::vector<const WeightTensor*> tensors = tensors_in_checkpoint_order(model.weights());
 

@@ -203,7 +203,7 @@ void run(const Context& ctx, const std::int32_t* ids, std::span<const Sequence> 
         kernels::layer_norm(s.ln.data(), s.x.data(), w.ln_f_weight.f32(), w.ln_f_bias.f32(), T, C,
                             cfg.layer_norm_epsilon);
         report(p, "ln_f", cfg.n_layer, C, s.ln.data());
-        kernels::linear_transposed(logits, s.ln.data(), w.wte, T, ctx.pool);
+        kernels::tied_logits(logits, s.ln.data(), w, T, ctx.pool, s.distinct_logits);
         report(p, "logits", cfg.n_layer, V, logits);
         return;
     }
@@ -214,7 +214,7 @@ void run(const Context& ctx, const std::int32_t* ids, std::span<const Sequence> 
         kernels::layer_norm(s.ln.data() + static_cast<int64_t>(i) * C, s.x.data() + static_cast<int64_t>(last) * C,
                             w.ln_f_weight.f32(), w.ln_f_bias.f32(), 1, C, cfg.layer_norm_epsilon);
     }
-    kernels::linear_transposed(logits, s.ln.data(), w.wte, n_seq, ctx.pool);
+    kernels::tied_logits(logits, s.ln.data(), w, n_seq, ctx.pool, s.distinct_logits);
     // Each sequence sees its last row: one row of ln / logits.
     for (int i = 0; i < n_seq; ++i) {
         const Sequence& seq = sequences[static_cast<std::size_t>(i)];

@@ -44,6 +44,7 @@ inline constexpr int kMaxRows = 256;
 // fc [T, 4C].
 struct Scratch {
     std::vector<float> x, ln, qkv, att, proj, fc;
+    std::vector<float> distinct_logits;   // kernels::tied_logits' products over wte's distinct rows
     void reserve_rows(int T, int C);
 };
 

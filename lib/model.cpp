@@ -12,6 +12,7 @@
 
 #include "gpt2/error.hpp"
 #include "huge_pages.hpp"
+#include "distinct_rows.hpp"
 #include "kernels/matvec_panels.hpp"
 #include "numeric/half.hpp"
 #include "weights_table.hpp"
@@ -113,7 +114,9 @@ CopyPlan plan_streamed_copies(Weights& weights) {
             add(&w.data, w.numel() * (w.dtype == DType::kF32 ? 4 : 2));
         }
     };
-    add_matrix(weights.wte);
+    // With distinct rows the logits read those (copied into huge pages by
+    // copy_distinct_rows) and wte only one row per token, for the embedding.
+    if (weights.wte_distinct.rows.data == nullptr) add_matrix(weights.wte);
     for (LayerWeights& l : weights.layers)
         for (LayerField field : block_matrix_fields())
             if ((l.*field).dtype == DType::kI8) add_matrix(l.*field);
@@ -133,6 +136,46 @@ std::size_t copy_streamed_tensors(Weights& weights, HugePageBuffer& buffer) {
         *c.pointer = buffer.get() + c.offset;
     }
     return plan.total;
+}
+
+// wte's distinct rows (distinct_rows.hpp) copied into huge pages, with the
+// tables that expand their logits to every token (DistinctRowsOfWte), when
+// at most three quarters of the rows are distinct; else nothing. Returns
+// the bytes copied.
+std::size_t copy_distinct_rows(Weights& weights, HugePageBuffer& buffer, std::vector<std::int32_t>& tables) {
+    const WeightTensor& wte = weights.wte;
+    if (wte.dtype == DType::kI8) return 0;
+    const std::int64_t V = wte.shape[0];
+    const std::size_t row_bytes =
+        static_cast<std::size_t>(wte.shape[1]) * (wte.dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t));
+    const DistinctRows d = find_distinct_rows(wte.data, V, row_bytes);
+    const auto D = static_cast<std::int64_t>(d.first.size());
+    if (4 * D > 3 * V) return 0;
+    buffer = make_huge_page_buffer(static_cast<std::size_t>(D) * row_bytes);
+    const auto* src = static_cast<const std::byte*>(wte.data);
+    for (std::int64_t r = 0; r < D; ++r)
+        std::memcpy(buffer.get() + static_cast<std::size_t>(r) * row_bytes,
+                    src + static_cast<std::size_t>(d.first[static_cast<std::size_t>(r)]) * row_bytes, row_bytes);
+    std::vector<std::int64_t> tokens_on(static_cast<std::size_t>(D), 0);
+    for (const std::int32_t r : d.of) ++tokens_on[static_cast<std::size_t>(r)];
+    const auto fill = static_cast<std::int32_t>(std::max_element(tokens_on.begin(), tokens_on.end()) - tokens_on.begin());
+    const std::int64_t others = V - tokens_on[static_cast<std::size_t>(fill)];
+    // One allocation: row_of [V], other_tokens [others], other_rows [others].
+    tables.assign(static_cast<std::size_t>(V + 2 * others), 0);
+    std::int32_t* row_of = tables.data();
+    std::int32_t* other_tokens = row_of + V;
+    std::int32_t* other_rows = other_tokens + others;
+    std::int64_t k = 0;
+    for (std::int64_t v = 0; v < V; ++v) {
+        row_of[v] = d.of[static_cast<std::size_t>(v)];
+        if (row_of[v] == fill) continue;
+        other_tokens[k] = static_cast<std::int32_t>(v);
+        other_rows[k] = row_of[v];
+        ++k;
+    }
+    weights.wte_distinct = {WeightTensor{wte.dtype, buffer.get(), {D, wte.shape[1]}, nullptr, nullptr},
+                            row_of, fill, others, other_tokens, other_rows};
+    return static_cast<std::size_t>(D) * row_bytes;
 }
 
 // Bytes of a matrix as decode reads it: the stored elements, plus a q8
@@ -159,9 +202,13 @@ struct Model::Impl {
     // (WeightTensor::panels, kernels/matvec_panels.hpp).
     HugePageBuffer panels;
     std::size_t panel_bytes = 0;
-    // wte and q8 matrices copied into huge pages (copy_streamed_tensors).
+    // wte and q8 matrices copied into huge pages (copy_streamed_tensors);
+    // streamed_bytes also counts the distinct rows' copy below.
     HugePageBuffer streamed;
     std::size_t streamed_bytes = 0;
+    // wte's distinct rows and their expansion tables (copy_distinct_rows).
+    HugePageBuffer distinct;
+    std::vector<std::int32_t> distinct_tables;
     std::int64_t parameter_count = 0;
     DType dtype = DType::kF32;
 };
@@ -181,7 +228,7 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
     SafetensorsFile file = SafetensorsFile::open(weights_path);
 
     auto impl = std::unique_ptr<Impl>(
-        new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, nullptr, 0, 0, DType::kF32});
+        new Impl{dir, config, std::move(file), {}, {}, nullptr, 0, nullptr, 0, nullptr, {}, 0, DType::kF32});
     std::vector<WeightSlot> slots = weight_slots(impl->config, impl->weights);
 
     // Match file tensors to table rows (names with or without "transformer.").
@@ -332,12 +379,17 @@ Model Model::load(const std::filesystem::path& dir, const LoadOptions& options) 
             w.data = widen(t, n);
         }
     }
+    std::size_t distinct_bytes = 0;
+    if (options.distinct_logit_rows)
+        distinct_bytes = copy_distinct_rows(impl->weights, impl->distinct, impl->distinct_tables);
+    impl->streamed_bytes = distinct_bytes;
     if (options.decode_panels) impl->panel_bytes = pack_decode_panels(impl->weights, impl->panels);
-    if (options.huge_page_copies) impl->streamed_bytes = copy_streamed_tensors(impl->weights, impl->streamed);
+    if (options.huge_page_copies) impl->streamed_bytes += copy_streamed_tensors(impl->weights, impl->streamed);
     spdlog::debug("loaded {} ({} tensors, {} parameters, {}; {} bytes of 1-D tensors widened to F32, {} bytes of decode "
-                  "panels, {} bytes copied into huge pages)",
+                  "panels, {} bytes copied into huge pages, {} of them wte's {} distinct rows)",
                   dir.string(), slots.size(), impl->parameter_count, dtype_name(impl->dtype), converted_bytes,
-                  impl->panel_bytes, impl->streamed_bytes);
+                  impl->panel_bytes, impl->streamed_bytes, distinct_bytes,
+                  impl->weights.wte_distinct.rows.shape[0]);
     return Model(std::move(impl));
 }
 
@@ -349,17 +401,25 @@ std::int64_t Model::parameter_count() const { return impl_->parameter_count; }
 DType Model::dtype() const { return impl_->dtype; }
 std::int64_t Model::decode_panel_bytes() const { return static_cast<std::int64_t>(impl_->panel_bytes); }
 std::int64_t Model::huge_page_copy_bytes() const { return static_cast<std::int64_t>(impl_->streamed_bytes); }
+std::int64_t Model::distinct_logit_rows() const { return impl_->weights.wte_distinct.rows.shape[0]; }
 
 Model::DecodeCopyBytes Model::default_decode_copy_bytes() const {
     Weights plan_on = impl_->weights;   // the plans take addresses; the Model's weights stay as they are
+    // wte's distinct rows, when the load found them, are a huge-page copy too.
+    const std::int64_t distinct = plan_on.wte_distinct.rows.data != nullptr ? stored_bytes(plan_on.wte_distinct.rows) : 0;
     return {static_cast<std::int64_t>(plan_decode_panels(plan_on).total),
-            static_cast<std::int64_t>(plan_streamed_copies(plan_on).total)};
+            static_cast<std::int64_t>(plan_streamed_copies(plan_on).total) + distinct};
 }
 
 std::int64_t Model::decode_weight_bytes() const {
     const Weights& w = impl_->weights;
     const std::int64_t f32 = sizeof(float);
-    std::int64_t bytes = stored_bytes(w.wte) + stored_bytes(w.wpe) / w.wpe.shape[0] +
+    // The logits read wte, or its distinct rows and the token → row index.
+    const std::int64_t logits =
+        w.wte_distinct.rows.data != nullptr
+            ? stored_bytes(w.wte_distinct.rows) + 2 * w.wte_distinct.n_others * std::int64_t{sizeof(std::int32_t)}
+            : stored_bytes(w.wte);
+    std::int64_t bytes = logits + stored_bytes(w.wpe) / w.wpe.shape[0] +
                          (w.ln_f_weight.numel() + w.ln_f_bias.numel()) * f32;
     for (const LayerWeights& l : w.layers) {
         for (LayerField field : block_matrix_fields()) bytes += stored_bytes(l.*field);

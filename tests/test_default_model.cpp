@@ -4,6 +4,7 @@
 // trained weights, where random-weight tests can miss errors that only show
 // on peaked distributions.
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <fstream>
 #include <vector>
@@ -82,4 +83,20 @@ TEST(DefaultModel, GreedyContinuationMatchesPyTorchExactly) {
         logits = session.eval(std::span<const std::int32_t>(&next, 1));  // KV-cache decode
     }
     EXPECT_EQ(got, expected);
+}
+
+// The bundled model ties the 40,462 tokens its training text never uses to
+// one embedding row (docs/default-model.md); the logits go through its
+// 9,796 distinct rows (Weights::wte_distinct), with the bits of wte's.
+TEST(DefaultModel, LogitsGoThroughItsDistinctEmbeddingRows) {
+    const gpt2::Model model = gpt2::Model::load(model_dir());
+    EXPECT_EQ(model.distinct_logit_rows(), 9796);
+    const gpt2::DistinctRowsOfWte& d = model.weights().wte_distinct;
+    EXPECT_EQ(d.n_others, 9795);   // every token but the 40,462 on the shared row
+    const gpt2::Model plain = gpt2::Model::load(model_dir(), {.distinct_logit_rows = false});
+    gpt2::Session a(model), b(plain);
+    const std::vector<std::int32_t> ids{464, 1793, 531, 11, 3914, 612, 307};
+    const std::span<const float> la = a.eval(ids), lb = b.eval(ids);
+    ASSERT_EQ(la.size(), lb.size());
+    EXPECT_EQ(std::memcmp(la.data(), lb.data(), la.size() * sizeof(float)), 0);
 }

@@ -8,9 +8,10 @@
 // Matrices (wte, wpe and the four per block) are used in the format the file
 // stores: F32, F16, BF16, or q8 (int8 + per-block F32 scales, written by
 // gpt2::convert_model; see weights.hpp for the layout). With
-// LoadOptions{.decode_panels = false, .huge_page_copies = false} they are
-// used in place, zero copy, and load() reads only the header; by default it
-// also makes decode's copies (see LoadOptions). 1-D tensors (LayerNorm parameters, biases)
+// LoadOptions{.decode_panels = false, .huge_page_copies = false,
+// .distinct_logit_rows = false} they are used in place, zero copy, and
+// load() reads only the header; by default it also makes decode's copies
+// (see LoadOptions). 1-D tensors (LayerNorm parameters, biases)
 // are F32 in memory: 16-bit ones are widened once into storage the Model
 // owns. dtype() reports what the checkpoint stores its wte in. Pointers stay
 // valid when the Model is moved. The Model is const after load and may be
@@ -56,6 +57,14 @@ struct LoadOptions {
     // second copy of those tensors (124M: +147 MiB F32, +74 MiB 16-bit,
     // +132 MiB q8). Off: they are read in place, with bit-identical results.
     bool huge_page_copies = true;
+    // Find the rows of wte that are byte for byte the same (lib/distinct_rows.hpp)
+    // and, when at most three quarters of them are distinct, keep a copy of
+    // the distinct rows (Weights::wte_distinct) for the logits, which then
+    // compute each distinct row once, with the same bits. The bundled default
+    // model shares one row among 40,462 unused tokens: 9,796 distinct rows of
+    // 50,257 (docs/benchmarks.md, fifteenth round). F32/16-bit wte only; a
+    // q8 wte is read as it is. Off: the logits read wte.
+    bool distinct_logit_rows = true;
 };
 
 class Model {
@@ -87,8 +96,12 @@ public:
     DType dtype() const;
     // Bytes of the decode panels (LoadOptions::decode_panels; 0 without).
     std::int64_t decode_panel_bytes() const;
-    // Bytes of the huge-page copies (LoadOptions::huge_page_copies; 0 without).
+    // Bytes of the huge-page copies (LoadOptions::huge_page_copies, and wte's
+    // distinct rows of distinct_logit_rows; 0 without either).
     std::int64_t huge_page_copy_bytes() const;
+    // Rows of Weights::wte_distinct (LoadOptions::distinct_logit_rows; 0
+    // when the logits read wte).
+    std::int64_t distinct_logit_rows() const;
     // The bytes the default LoadOptions add for this checkpoint (what
     // decode_panel_bytes() and huge_page_copy_bytes() report after a
     // default load), whether or not this Model made the copies: so that
@@ -100,8 +113,9 @@ public:
     DecodeCopyBytes default_decode_copy_bytes() const;
     // Bytes of weights one decode step reads: every matrix and wte as
     // stored (16-bit: 2 bytes, q8: 1 byte plus its scales; the panels hold
-    // the same bytes), the 1-D parameters as F32 (as in memory), and one row
-    // of wpe. Decode tokens/s times this, over the read bandwidth, is the
+    // the same bytes; with distinct_logit_rows() > 0, wte's distinct rows
+    // and the tables that spread their logits instead of wte), the 1-D
+    // parameters as F32 (as in memory), and one row of wpe. Decode tokens/s times this, over the read bandwidth, is the
     // step's roofline fraction (`gpt2 bench --roofline`).
     std::int64_t decode_weight_bytes() const;
 

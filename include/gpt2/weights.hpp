@@ -60,8 +60,23 @@ struct LayerWeights {
     WeightTensor mlp_c_proj_bias;                 // [C]
 };
 
+// wte's distinct rows, when Model::load found many tokens sharing one
+// (LoadOptions::distinct_logit_rows): the logits compute each distinct row's
+// dot product once and give every token its row's value, the same bits as
+// over wte. The value of the row most tokens share fills all V logits, then
+// each other token takes its own row's.
+struct DistinctRowsOfWte {
+    WeightTensor rows;                            // [D, C], wte's dtype; data == nullptr: none
+    const std::int32_t* row_of = nullptr;         // [V]: token → row
+    std::int32_t fill_row = 0;                    // the row most tokens share
+    std::int64_t n_others = 0;                    // tokens on any other row:
+    const std::int32_t* other_tokens = nullptr;   // [n_others], increasing
+    const std::int32_t* other_rows = nullptr;     // [n_others]: their rows
+};
+
 struct Weights {
     WeightTensor wte;                             // [V, C]; also the output projection (tied)
+    DistinctRowsOfWte wte_distinct;               // for the logits; usually none
     WeightTensor wpe;                             // [T, C]
     std::vector<LayerWeights> layers;             // L
     WeightTensor ln_f_weight, ln_f_bias;          // [C]

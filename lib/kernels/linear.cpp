@@ -1,5 +1,6 @@
 #include "kernels/linear.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "kernels/matmul_half.hpp"
 #include "kernels/matmul_q8.hpp"
 #include "kernels/matvec_panels.hpp"
+#include "thread_pool.hpp"
 
 namespace gpt2::kernels {
 
@@ -72,6 +74,32 @@ void linear_transposed(float* out, const float* x, const WeightTensor& w, int T,
         case DType::kUnsupported: break;
     }
     bad_format(w);
+}
+
+void tied_logits(float* logits, const float* x, const Weights& w, int T, ThreadPool& pool,
+                 std::vector<float>& scratch) {
+    const DistinctRowsOfWte& d = w.wte_distinct;
+    if (d.rows.data == nullptr) {
+        linear_transposed(logits, x, w.wte, T, pool);
+        return;
+    }
+    const std::int64_t V = w.wte.shape[0];
+    const std::int64_t D = d.rows.shape[0];
+    const std::size_t need = static_cast<std::size_t>(T) * static_cast<std::size_t>(D);
+    if (scratch.size() < need) scratch.resize(need);
+    linear_transposed(scratch.data(), x, d.rows, T, pool);
+    // Each row of logits: the shared row's value everywhere, then the other
+    // tokens' own. A gather of all V (vpgatherdd or scalar) ran ~20 us per
+    // row of 50,257 on one Zen 4 thread, the fill and the 9,795 others of
+    // the default model ~5 (docs/benchmarks.md, fifteenth round).
+    pool.parallel_for(T, 1, V * T, [&](std::int64_t begin, std::int64_t end, int) {
+        for (std::int64_t t = begin; t < end; ++t) {
+            const float* s = scratch.data() + t * D;
+            float* o = logits + t * V;
+            std::fill(o, o + V, s[d.fill_row]);
+            for (std::int64_t k = 0; k < d.n_others; ++k) o[d.other_tokens[k]] = s[d.other_rows[k]];
+        }
+    });
 }
 
 void weight_row(float* dst, const WeightTensor& w, std::int64_t row) {

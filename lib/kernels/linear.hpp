@@ -10,6 +10,7 @@
 // Thread-safety: q8 activations are quantized into per-thread scratch of the
 // calling thread; concurrent calls from different threads are fine.
 #include <cstdint>
+#include <vector>
 
 #include "gpt2/weights.hpp"
 
@@ -24,6 +25,11 @@ namespace gpt2::kernels {
 void linear(float* out, const float* x, const WeightTensor& w, const float* bias, int T, ThreadPool& pool);
 // out [T, N] = x [T, K] · Wᵀ, W of logical shape [N, K] (the tied wte).
 void linear_transposed(float* out, const float* x, const WeightTensor& w, int T, ThreadPool& pool);
+// logits [T, V] = x [T, C] · wteᵀ, through w.wte_distinct when the Model
+// made it: x · wte_distinctᵀ into `scratch` (resized to T·D), then each
+// token's value from its row's (the bits of linear_transposed over wte).
+void tied_logits(float* logits, const float* x, const Weights& w, int T, ThreadPool& pool,
+                 std::vector<float>& scratch);
 // dst [C] = row `row` of W (logical [rows, C]) in F32 (exact for F32/16-bit,
 // the dequantized values for q8).
 void weight_row(float* dst, const WeightTensor& w, std::int64_t row);
