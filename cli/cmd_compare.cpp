@@ -158,11 +158,14 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 // sample, stop at end of text, accept, statistics, stop at -n tokens or a
 // full context). Leaves the token to evaluate in l.next unless the lane is
 // done. compare has no stop strings and no callback, so the text is the
-// tokens' bytes through a Utf8Stream. Touches nothing but the lane (the
-// tokenizer is read-only), so lanes can run on different threads.
-void sample_lane(Lane& l, int i, int n, std::int32_t eot, const Tokenizer& tokenizer) {
+// tokens' bytes through a Utf8Stream. Touches nothing but the lane and
+// `cand` (the tokenizer is read-only), so lanes can run on different
+// threads, each with its own candidates buffer.
+void sample_lane(Lane& l, sampling::Candidates& cand, int i, int n, std::int32_t eot, const Tokenizer& tokenizer) {
     const auto t0 = Clock::now();
-    const std::int32_t id = l.chain.sample(l.logits, l.rng);
+    cand.load(l.logits);
+    l.chain.apply(cand, l.rng);
+    const std::int32_t id = cand.selected;
     if (id == eot) {
         l.stop_reason = StopReason::kEndOfText;
         l.done = true;
@@ -176,7 +179,6 @@ void sample_lane(Lane& l, int i, int n, std::int32_t eot, const Tokenizer& token
     // The table shows entropies only: compute_entropy gives compute_stats'
     // bits for them without its nucleus-size passes.
     const auto s0 = Clock::now();   // statistics are measuring, not decoding
-    const sampling::Candidates& cand = l.chain.candidates();
     const sampling::RawChoiceEntropy raw =
         sampling::raw_p_with_entropy(l.logits, id, cand.input_max(), cand.loaded_exp_sums());
     l.p_raw.push_back(raw.choice.p);
@@ -209,11 +211,17 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
     for (Lane& l : lanes) {
         const auto t0 = Clock::now();
         l.chain.set_trace(false);
-        l.chain.keep_entropy_sums(true);   // every step's entropies, from the chain's own softmax where it has one
         for (std::int32_t id : prompt.prompt) l.chain.accept(id);
         l.logits = prompt.logits;
         l.seconds += seconds_since(t0);
     }
+    // One candidates buffer per thread, shared by the lanes that thread
+    // samples: 3 x 200 KB that stay in L2 from lane to lane, where a buffer
+    // per lane (the chain's own) made nine, 5.4 MB, each step reading
+    // another from L3 (docs/benchmarks.md, fifteenth round). Each keeps the
+    // softmax sums for the statistics (Candidates::keep_entropy_sums).
+    std::vector<sampling::Candidates> buffers(static_cast<std::size_t>(decoder.n_threads()));
+    for (sampling::Candidates& c : buffers) c.keep_entropy_sums(true);
     std::vector<Lane*> active, batch;
     std::vector<Session*> sessions;
     std::vector<std::int32_t> ids;
@@ -222,8 +230,9 @@ double decode_together(std::vector<Lane>& lanes, const Prefill& prompt, const To
         for (Lane& l : lanes) {
             if (!l.done) active.push_back(&l);
         }
-        decoder.parallel_for_each(active.size(),
-                                  [&](std::size_t a, int) { sample_lane(*active[a], i, n, eot, tokenizer); });
+        decoder.parallel_for_each(active.size(), [&](std::size_t a, int slot) {
+            sample_lane(*active[a], buffers[static_cast<std::size_t>(slot)], i, n, eot, tokenizer);
+        });
         batch.clear();
         sessions.clear();
         ids.clear();

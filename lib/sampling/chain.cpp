@@ -193,7 +193,6 @@ Chain Chain::clone_chain() const {
     for (const auto& stage : stages_) copy.stages_.push_back(stage->clone());
     copy.trace_ = trace_;
     copy.trace_top_n_ = trace_top_n_;
-    copy.cand_.keep_entropy_sums(cand_.keeps_entropy_sums());
     return copy;
 }
 

@@ -89,7 +89,6 @@ public:
     // the ~35 us pass compute_entropy() then skips. Off by default; kept
     // across load().
     void keep_entropy_sums(bool on) { keep_sums_ = on; }
-    bool keeps_entropy_sums() const { return keep_sums_; }
 
     // What compute_probs()'s exp pass summed besides the probabilities, with
     // e_i = exp(z_i − max): S = Σ e_i, the entropy's W = Σ e_i·(z_i − max)

@@ -83,9 +83,6 @@ public:
     std::int32_t sample(std::span<const float> logits, Rng& rng);
     // The buffer sample() used (the final candidates of the last step).
     const Candidates& candidates() const { return cand_; }
-    // Candidates::keep_entropy_sums for that buffer: for a caller that takes
-    // the entropy of every step (compare).
-    void keep_entropy_sums(bool on) { cand_.keep_entropy_sums(on); }
 
     // Trace mode: record, per stage, statistics and the top `top_n`
     // candidates before and after; see StepTrace in stats.hpp.
