@@ -39,7 +39,7 @@ struct ExpPass {
 // e_{8q+j} in order; W has two accumulators, A for elements 16q..16q+7
 // and B for 16q+8..16q+15, W = hsum(A + B). With 8 floats per step GCC 12
 // widened each half through two 4-lane converts and two inserts:
-// raw_choice_with_entropy on the default model's logits 42.5 -> 31.4 us
+// raw_choice_with_entropy (now raw_p_with_entropy) on the default model's logits 42.5 -> 31.4 us
 // (docs/benchmarks.md, fourteenth round).
 template <bool kStore, bool kEntropy, bool kAbove>
 ExpPass exp_pass(float* out, const float* z, std::size_t n, float m, float t = 0.0f) {
