@@ -368,19 +368,24 @@ void BM_Attention(benchmark::State& state) {
 // of keys and values read. rows:1 lays the caches out position-major
 // (rows of heads side by side) instead of KvCache's head-major layout.
 // HS:64 is GPT-2 124M (12 heads, 12 layers); HS:32 the bundled default
-// model (6 heads, 6 layers), at the short contexts of `gpt2 compare`.
+// model (6 heads, 6 layers, caches of its n_ctx 256 positions as a Session
+// keeps them), at the short contexts of `gpt2 compare`, whose `lanes`
+// sequences (9) each have their own caches, visited lane by lane within a
+// layer as the batched pass does.
 void BM_AttentionLayers(benchmark::State& state) {
     const int pos0 = static_cast<int>(state.range(0));
     const bool f16 = state.range(2) == 1;   // the cache as binary16 (attention_f16)
     const bool rows = state.range(3) == 1;
     const int HS = static_cast<int>(state.range(4));
+    const int lanes = static_cast<int>(state.range(5));
     const int NH = HS == 32 ? 6 : 12, C = NH * HS, kLayers = NH;
+    const int capacity = HS == 32 ? std::max(256, pos0 + 1) : pos0 + 1;
     gpt2::ThreadPool pool(static_cast<int>(state.range(1)));
     const auto q = random_vector(static_cast<std::size_t>(C));
     std::vector<std::vector<float>> k, v;
     std::vector<std::vector<std::uint16_t>> k16, v16;
-    const std::size_t n = static_cast<std::size_t>(pos0 + 1) * C;
-    for (int l = 0; l < kLayers; ++l) {
+    const std::size_t n = static_cast<std::size_t>(capacity) * C;
+    for (int l = 0; l < kLayers * lanes; ++l) {
         k.push_back(random_vector(n));
         v.push_back(random_vector(n));
         if (f16) {
@@ -394,7 +399,7 @@ void BM_AttentionLayers(benchmark::State& state) {
     }
     std::vector<float> out(static_cast<std::size_t>(C));
     const gpt2::kernels::KvLayout layout =
-        rows ? gpt2::kernels::position_major(C, HS) : gpt2::kernels::head_major(pos0 + 1, HS);
+        rows ? gpt2::kernels::position_major(C, HS) : gpt2::kernels::head_major(capacity, HS);
     int l = 0;
     for (auto _ : state) {
         const auto i = static_cast<std::size_t>(l);
@@ -402,7 +407,7 @@ void BM_AttentionLayers(benchmark::State& state) {
             gpt2::kernels::attention_f16(out.data(), C, q.data(), C, k16[i].data(), v16[i].data(), layout, 1, pos0, NH,
                                          HS, pool);
         else gpt2::kernels::attention(out.data(), C, q.data(), C, k[i].data(), v[i].data(), layout, 1, pos0, NH, HS, pool);
-        l = (l + 1) % kLayers;
+        l = (l + 1) % (kLayers * lanes);
         benchmark::DoNotOptimize(out.data());
     }
     state.counters["GB_per_s"] = benchmark::Counter(2.0 * (pos0 + 1) * C * (f16 ? 2 : 4) / 1e9,
@@ -478,10 +483,10 @@ BENCHMARK(BM_MatmulHalf)->ArgNames({"T", "C_in", "C_out", "bf16_f16", "threads"}
     ->ArgsProduct({{128, 512}, {768}, {3072}, {0, 1}, {1, 2}})->Args({512, 3072, 768, 0, 1})
     ->Args({512, 3072, 768, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionLayers)
-    ->ArgNames({"pos0", "threads", "f16", "rows", "HS"})
-    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}, {0, 1}, {64}})
-    ->ArgsProduct({{15, 39, 127}, {1}, {0, 1}, {0}, {64}})
-    ->ArgsProduct({{15, 39, 127, 255}, {1}, {0, 1}, {0}, {32}})
+    ->ArgNames({"pos0", "threads", "f16", "rows", "HS", "lanes"})
+    ->ArgsProduct({{511, 1023}, {1, 2}, {0, 1}, {0, 1}, {64}, {1}})
+    ->ArgsProduct({{15, 39, 127}, {1}, {0, 1}, {0}, {64}, {1}})
+    ->ArgsProduct({{15, 39, 127, 254}, {1}, {0, 1}, {0, 1}, {32}, {1, 9}})
     ->UseRealTime();
 BENCHMARK(BM_Attention)->ArgNames({"T", "pos0", "threads"})
     ->ArgsProduct({{1}, {127, 1023}, {1, 2}})->Args({512, 0, 1})->Args({512, 0, 2})->UseRealTime();
