@@ -89,9 +89,10 @@ void tied_logits(float* logits, const float* x, const Weights& w, int T, ThreadP
     if (scratch.size() < need) scratch.resize(need);
     linear_transposed(scratch.data(), x, d.rows, T, pool);
     // Each row of logits: the shared row's value everywhere, then the other
-    // tokens' own. A gather of all V (vpgatherdd or scalar) ran ~20 us per
-    // row of 50,257 on one Zen 4 thread, the fill and the 9,795 others of
-    // the default model ~5 (docs/benchmarks.md, fifteenth round).
+    // tokens' own. A gather of all V (vpgatherdd no faster than scalar) ran
+    // ~20 us per row of 50,257 on one Zen 4 thread, the fill and the 9,795
+    // others of the default model ~12 in compare (docs/benchmarks.md,
+    // fifteenth round).
     pool.parallel_for(T, 1, V * T, [&](std::int64_t begin, std::int64_t end, int) {
         for (std::int64_t t = begin; t < end; ++t) {
             const float* s = scratch.data() + t * D;
