@@ -160,21 +160,20 @@ std::size_t copy_distinct_rows(Weights& weights, HugePageBuffer& buffer, std::ve
     for (const std::int32_t r : d.of) ++tokens_on[static_cast<std::size_t>(r)];
     const auto fill = static_cast<std::int32_t>(std::max_element(tokens_on.begin(), tokens_on.end()) - tokens_on.begin());
     const std::int64_t others = V - tokens_on[static_cast<std::size_t>(fill)];
-    // One allocation: row_of [V], other_tokens [others], other_rows [others].
-    tables.assign(static_cast<std::size_t>(V + 2 * others), 0);
-    std::int32_t* row_of = tables.data();
-    std::int32_t* other_tokens = row_of + V;
+    // One allocation: other_tokens [others], then other_rows [others].
+    tables.assign(static_cast<std::size_t>(2 * others), 0);
+    std::int32_t* other_tokens = tables.data();
     std::int32_t* other_rows = other_tokens + others;
     std::int64_t k = 0;
     for (std::int64_t v = 0; v < V; ++v) {
-        row_of[v] = d.of[static_cast<std::size_t>(v)];
-        if (row_of[v] == fill) continue;
+        const std::int32_t row = d.of[static_cast<std::size_t>(v)];
+        if (row == fill) continue;
         other_tokens[k] = static_cast<std::int32_t>(v);
-        other_rows[k] = row_of[v];
+        other_rows[k] = row;
         ++k;
     }
-    weights.wte_distinct = {WeightTensor{wte.dtype, buffer.get(), {D, wte.shape[1]}, nullptr, nullptr},
-                            row_of, fill, others, other_tokens, other_rows};
+    weights.wte_distinct = {WeightTensor{wte.dtype, buffer.get(), {D, wte.shape[1]}, nullptr, nullptr}, fill, others,
+                            other_tokens, other_rows};
     return static_cast<std::size_t>(D) * row_bytes;
 }
 

@@ -67,7 +67,6 @@ struct LayerWeights {
 // each other token takes its own row's.
 struct DistinctRowsOfWte {
     WeightTensor rows;                            // [D, C], wte's dtype; data == nullptr: none
-    const std::int32_t* row_of = nullptr;         // [V]: token → row
     std::int32_t fill_row = 0;                    // the row most tokens share
     std::int64_t n_others = 0;                    // tokens on any other row:
     const std::int32_t* other_tokens = nullptr;   // [n_others], increasing

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "gpt2/sampling/candidates.hpp"
 #include "gpt2/sampling/stats.hpp"
 #include "sampling/vec_math.hpp"
 
@@ -106,6 +107,16 @@ ExpPass exp_pass(float* out, const float* z, std::size_t n, float m, float t = 0
         }
     }
     if constexpr (kEntropy) r.weighted = wt;
+    return r;
+}
+
+// The sums a Candidates kept from compute_probs()' kEntropy pass
+// (Candidates::exp_sums, loaded_exp_sums), as that pass returned them.
+inline ExpPass kept_pass(const Candidates::ExpSums& s) {
+    ExpPass r;
+    r.sum = s.sum;
+    r.weighted = s.weighted;
+    r.support = s.support;
     return r;
 }
 

@@ -43,9 +43,7 @@ RawChoiceEntropy raw_p_with_entropy(std::span<const float> logits, std::int32_t 
     detail::ExpPass r;
     float m = 0.0f;
     if (raw != nullptr) {
-        r.sum = raw->sum;
-        r.weighted = raw->weighted;
-        r.support = raw->support;
+        r = detail::kept_pass(*raw);
         m = raw->max;
     } else {
         m = std::isnan(max) ? vec::max(logits.data(), logits.size()) : max;

@@ -274,7 +274,6 @@ std::array<std::size_t, M> mass_counts(F* p, std::size_t n, float scale, std::ui
 // floats, exact in double.
 using detail::entropy_of;
 using detail::exp_pass;
-using detail::ExpPass;
 
 // The statistics of softmax(z[0, n)) given m = max z (finite).
 DistStats stats_of_logits(const float* z, std::size_t n, float m, StatsScratch& stats_scratch) {
@@ -335,13 +334,7 @@ EntropyStats compute_entropy(const Candidates& cand) {
     if (cand.empty()) return {};
     // compute_probs() summed S and W over these very candidates (a
     // temperature lane's full vocabulary): the same bits without the pass.
-    if (const Candidates::ExpSums* s = cand.exp_sums()) {
-        ExpPass r;
-        r.sum = s->sum;
-        r.weighted = s->weighted;
-        r.support = s->support;
-        return entropy_of(r);
-    }
+    if (const Candidates::ExpSums* s = cand.exp_sums()) return entropy_of(detail::kept_pass(*s));
     return entropy_of(exp_pass<false, true, false>(nullptr, cand.logits().data(), cand.size(), cand.max_logit()));
 }
 
