@@ -11,8 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include "gpt2/error.hpp"
-#include "huge_pages.hpp"
 #include "distinct_rows.hpp"
+#include "huge_pages.hpp"
 #include "kernels/matvec_panels.hpp"
 #include "numeric/half.hpp"
 #include "weights_table.hpp"
@@ -404,16 +404,16 @@ std::int64_t Model::distinct_logit_rows() const { return impl_->weights.wte_dist
 
 Model::DecodeCopyBytes Model::default_decode_copy_bytes() const {
     Weights plan_on = impl_->weights;   // the plans take addresses; the Model's weights stay as they are
-    // wte's distinct rows, when the load found them, are a huge-page copy too.
-    const std::int64_t distinct = plan_on.wte_distinct.rows.data != nullptr ? stored_bytes(plan_on.wte_distinct.rows) : 0;
+    // wte's distinct rows, when the load found them, are a huge-page copy too
+    // (none: an empty tensor, 0 bytes).
     return {static_cast<std::int64_t>(plan_decode_panels(plan_on).total),
-            static_cast<std::int64_t>(plan_streamed_copies(plan_on).total) + distinct};
+            static_cast<std::int64_t>(plan_streamed_copies(plan_on).total) + stored_bytes(plan_on.wte_distinct.rows)};
 }
 
 std::int64_t Model::decode_weight_bytes() const {
     const Weights& w = impl_->weights;
     const std::int64_t f32 = sizeof(float);
-    // The logits read wte, or its distinct rows and the token → row index.
+    // The logits read wte, or its distinct rows and the other tokens' tables.
     const std::int64_t logits =
         w.wte_distinct.rows.data != nullptr
             ? stored_bytes(w.wte_distinct.rows) + 2 * w.wte_distinct.n_others * std::int64_t{sizeof(std::int32_t)}
