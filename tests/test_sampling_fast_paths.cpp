@@ -1,8 +1,10 @@
 // The sampler's fast paths against naive twins on random logits: peaked,
-// flat, heavy ties, -inf holes, all-equal, and tiny vocabularies.
+// flat, heavy ties, -inf holes, all-equal, parked (most tokens on one low
+// logit), and tiny vocabularies.
 //   - Candidates::collect_top (one scan) vs kth_largest_logit + collect_at_least
 //   - implied ids after load() vs the materialised array
-//   - TopP (top-64 try, bucket path with compaction) vs a full stable sort
+//   - TopP (top-64 try, bucket path with its floor and compaction) vs a full
+//     stable sort
 //   - TopK vs a full stable sort (ties at the k-th logit kept)
 //   - compute_stats with a reused StatsScratch vs a fresh one
 #include <algorithm>
@@ -23,9 +25,9 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-enum Shape { kPeaked, kFlat, kTies, kHoles, kEqual, kShapes };
+enum Shape { kPeaked, kFlat, kTies, kHoles, kEqual, kParked, kShapes };
 const char* shape_name(int s) {
-    static const char* names[] = {"peaked", "flat", "ties", "holes", "equal"};
+    static const char* names[] = {"peaked", "flat", "ties", "holes", "equal", "parked"};
     return names[s];
 }
 
@@ -38,6 +40,10 @@ std::vector<float> make(int shape, std::size_t n, std::mt19937_64& gen) {
             case kFlat: z[i] = 1.5f * normal(gen); break;
             case kTies: z[i] = static_cast<float>(gen() % 4); break;
             case kHoles: z[i] = gen() % 3 == 0 ? kNegInf : 2.0f * normal(gen); break;
+            // A trained model's unused tokens parked on one low logit (the
+            // default model: 80% of them, ~12-15 nats below the top), the
+            // rest spread: top-p's bucket path skips the parked ones.
+            case kParked: z[i] = gen() % 5 == 0 ? 2.5f * normal(gen) : -4.0f; break;
             default: z[i] = 0.25f; break;
         }
     }

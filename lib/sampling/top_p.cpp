@@ -30,7 +30,8 @@ bool walk(std::span<const Candidates::Entry> entries, std::size_t j0, double hea
 constexpr std::size_t kFirstTry = 64;     // peaked steps end here
 constexpr std::size_t kSortBelow = 2048;  // small sets: just sort
 constexpr std::size_t kBuckets = 4096;
-constexpr std::size_t kMassLanes = 4;    // interleaved partial masses per bucket
+constexpr std::size_t kMassLanes = 4;    // interleaved partial masses per bucket (a power of two)
+constexpr double kFloorMargin = 4.0;     // tokens below the floor have p < q / (kFloorMargin·n)
 
 }  // namespace
 
@@ -80,10 +81,10 @@ void TopP::apply(Candidates& cand, Rng& /*rng*/) {
             return;
         }
     }
-    cut_by_buckets(cand, total, q);
+    cut_by_buckets(cand, total, q, pmax);
 }
 
-void TopP::cut_by_buckets(Candidates& cand, double total, float q) {
+void TopP::cut_by_buckets(Candidates& cand, double total, float q, double pmax) {
     // 2) Flat steps: bucket tokens by logit (monotone in p), sum the mass per
     // bucket, find the bucket where the tail drops to <= q, and sort
     // only that bucket; then one order-preserving compaction keeps the
@@ -93,13 +94,35 @@ void TopP::cut_by_buckets(Candidates& cand, double total, float q) {
     const float* z = cand.logits().data();
     const float* p = cand.probs().data();
     const float zmax = cand.max_logit();
-    // Below zmax - 104, exp underflows in float: those tokens share the last bucket.
-    const float range = std::min(zmax - vec::min_finite(z, n), 104.0f);
+    // Tokens far below the top never matter. p_i <= pmax·e^(z_i - zmax)
+    // (to a few ulps: probabilities are e^(z - zmax)·(1/S) and the largest
+    // is 1/S), so below `floor` every p_i < q / (4n): the tail of such a
+    // token, its mass and that of everything after it, is < q/4 and it is
+    // never kept (nor is any token after it). Only the tokens at or above
+    // the floor add to the bucket masses; see below for why the kept set is
+    // still the one of the whole vocabulary's masses, to the bit. The
+    // default model parks 40,462 unused tokens ~12-15 nats below the top,
+    // and so does bench_sampling's tied shape: their per-token adds were a
+    // third of top-p's time (docs/benchmarks.md, sixteenth round).
+    // q below 1e-7 (p within 1e-7 of 1) takes every token: the tails' double
+    // rounding (~n·2^-53) must stay far below the q/4 margin.
+    float floor = -std::numeric_limits<float>::infinity();
+    if (q >= 1e-7f && pmax > 0.0) {
+        floor = static_cast<float>(static_cast<double>(zmax) +
+                                   std::log(static_cast<double>(q) / (kFloorMargin * static_cast<double>(n) * pmax)));
+    }
+    live_.resize(n + 16);
+    const vec::AtLeast at_least = vec::indices_at_least(live_.data(), z, n, floor);
+    const std::uint32_t* live = live_.data();
+    // The bucket scale spans every finite logit, those below the floor too,
+    // so a token's bucket does not depend on the floor. Below zmax - 104,
+    // exp underflows in float: those tokens share the last bucket.
+    const float range = std::min(zmax - at_least.min_finite, 104.0f);
     const float scale = range > 0.0f ? static_cast<float>(kBuckets) / range : 0.0f;
     bucket_.resize(n);
-    mass_.assign(kBuckets * kMassLanes, 0.0);
     vec::bucket_index(bucket_.data(), z, n, zmax, scale, static_cast<float>(kBuckets - 1));
     const std::uint16_t* bk = bucket_.data();
+    mass_.assign(kBuckets * kMassLanes, 0.0);
     double* mass = mass_.data();
     // Token i adds to lane i % 4 of its bucket, and a bucket's mass is
     // (lane 0 + lane 1) + (lane 2 + lane 3): four independent chains where
@@ -112,17 +135,35 @@ void TopP::cut_by_buckets(Candidates& cand, double total, float q) {
     // in the store buffer (133 us). The order only changes the
     // masses' last bits, which locate the edge bucket; the kept set is HF's
     // rule either way (tests/test_sampling_fast_paths.cpp).
-    {
+    // Over the live tokens when the floor skips many; else over every
+    // token, as if there were no floor (the same kept set, as shown below):
+    // a flat step skips few, and going through the list cost it ~5 us.
+    if (at_least.count <= n / 2) {
+        for (std::size_t k = 0; k < at_least.count; ++k) {
+            const std::uint32_t i = live[k];
+            mass[bk[i] * kMassLanes + (i & (kMassLanes - 1))] += p[i];
+        }
+    } else {
         std::size_t i = 0;
         for (; i + kMassLanes <= n; i += kMassLanes)
             for (std::size_t l = 0; l < kMassLanes; ++l) mass[bk[i + l] * kMassLanes + l] += p[i + l];
         for (std::size_t l = 0; i < n; ++i, ++l) mass[bk[i] * kMassLanes + l] += p[i];
-        for (std::size_t b = 0; b < kBuckets; ++b) {
-            const double* m = mass + b * kMassLanes;
-            mass[b] = (m[0] + m[1]) + (m[2] + m[3]);
-        }
+    }
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+        const double* l = mass + b * kMassLanes;
+        mass[b] = (l[0] + l[1]) + (l[2] + l[3]);
     }
     // First bucket whose start has tail <= q; the cut lies in the one before.
+    //
+    // Why the floor changes nothing: the bucket index is monotone in the
+    // logit, so every token below the floor sits in the floor's own bucket
+    // or later ones, and each bucket before it holds the same tokens, added
+    // in the same order, as without the floor: the same masses, so the same
+    // tails up to the floor's bucket. Past it the tail is at most the mass
+    // below the floor (< q/4), so the search stops there at the latest, on
+    // the bucket it would stop on anyway, with the same head. The edge
+    // bucket's tokens, those below the floor included, are then walked and
+    // compacted as they always were.
     std::size_t edge_bucket = kBuckets - 1;
     double head = 0.0, edge_head = 0.0;
     for (std::size_t b = 0; b < kBuckets; ++b) {

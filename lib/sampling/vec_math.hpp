@@ -115,22 +115,6 @@ inline std::size_t find_equal(const float* x, std::size_t n, float v) {
     return n;
 }
 
-// Min of the finite values (+inf when there are none); -inf entries skipped.
-inline float min_finite(const float* x, std::size_t n) {
-    const float inf = std::numeric_limits<float>::infinity();
-    V8f acc = splat(inf);
-    std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        const V8f v = load8(x + i);
-        const V8f finite = select(v > splat(-inf), v, splat(inf));
-        acc = select(finite < acc, finite, acc);
-    }
-    float m = inf;
-    for (std::size_t j = 0; j < kLanes; ++j) m = acc[j] < m ? acc[j] : m;
-    for (; i < n; ++i) m = (x[i] > -inf && x[i] < m) ? x[i] : m;
-    return m;
-}
-
 // Sum of n floats in double (4 + 4 double lanes, fixed order).
 inline double sum(const float* x, std::size_t n) {
     V8d acc = {};   // lanes 0-3 and 4-7: the low and high halves of each 8-float group
@@ -329,6 +313,46 @@ inline std::size_t compact_below(std::int32_t* ids, float* z, float* p, const st
 #endif
     for (; i < n; ++i) one(i);
     return w;
+}
+
+// One pass of top-p's bucket path (lib/sampling/top_p.cpp): the indices i
+// in [0, n) with z[i] >= t, increasing, written to out (room for n + 16
+// entries: whole 16-wide stores), and the least finite value (+inf when
+// there is none; -inf entries skipped).
+struct AtLeast {
+    std::size_t count;
+    float min_finite;
+};
+inline AtLeast indices_at_least(std::uint32_t* out, const float* z, std::size_t n, float t) {
+    const float inf = std::numeric_limits<float>::infinity();
+    std::size_t w = 0, i = 0;
+    float least = inf;
+#if defined(__AVX512F__)
+    const __m512 tv = _mm512_set1_ps(t), ninf = _mm512_set1_ps(-inf);
+    __m512 lo = _mm512_set1_ps(inf);
+    __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i step = _mm512_set1_epi32(16);
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(z + i);
+        lo = _mm512_mask_min_ps(lo, _mm512_cmp_ps_mask(v, ninf, _CMP_GT_OQ), lo, v);
+        const __mmask16 ge = _mm512_cmp_ps_mask(v, tv, _CMP_GE_OQ);
+        // Compressed in a register and stored whole (a compress-store to
+        // memory is microcoded on Zen 4); the next store overwrites the
+        // lanes past the count.
+        _mm512_storeu_si512(out + w, _mm512_maskz_compress_epi32(ge, idx));
+        w += static_cast<std::size_t>(__builtin_popcount(ge));
+        idx = _mm512_add_epi32(idx, step);
+    }
+    alignas(64) float lanes[16];   // not _mm512_reduce_min_ps: GCC 12 warns on its undefined halves
+    _mm512_store_ps(lanes, lo);
+    for (float v : lanes) least = v < least ? v : least;
+#endif
+    for (; i < n; ++i) {
+        out[w] = static_cast<std::uint32_t>(i);
+        w += z[i] >= t ? 1 : 0;
+        least = (z[i] > -inf && z[i] < least) ? z[i] : least;
+    }
+    return {w, least};
 }
 
 }  // namespace gpt2::sampling::vec

@@ -17,9 +17,10 @@
 // after a sort; otherwise, when the 64 most probable tokens can hold the
 // nucleus (64·p_max ≥ p), they are selected (one heap scan, no sort) and
 // walked, which ends peaked steps; flat steps bucket the logits (4096
-// buckets), sum the mass per bucket, sort only the bucket holding the
-// cut, and keep the survivors with one in-place compaction: O(n), never a
-// full sort of the vocabulary. Output order: sorted descending on the first
+// buckets), sum the mass per bucket over the tokens that could be kept at
+// all (those within ln(q / 4n·p_max) of the top), sort only the bucket
+// holding the cut, and keep the survivors with one in-place compaction:
+// O(n), never a full sort of the vocabulary. Output order: sorted descending on the first
 // two paths, the input order on the bucket path.
 #include <cstdint>
 #include <vector>
@@ -38,10 +39,11 @@ public:
     double p() const { return p_; }
 
 private:
-    void cut_by_buckets(Candidates& cand, double total, float q);
+    void cut_by_buckets(Candidates& cand, double total, float q, double pmax);
 
     double p_;
     std::vector<Candidates::Entry> edge_;   // scratch: candidates at the cut
+    std::vector<std::uint32_t> live_;       // scratch: indices of the candidates at or above the floor
     std::vector<std::uint16_t> bucket_;     // scratch: bucket of each candidate
     std::vector<double> mass_;              // scratch: probability mass per bucket
 };
