@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -135,6 +136,53 @@ TEST(SamplingCandidates, KthLargestMatchesSortAndKeepsTies) {
 }
 
 // ---- greedy / temperature ----
+
+// max_logit() is kept from load() until something changes the logits or
+// the set; after every stage it must still be the largest live logit.
+TEST(SamplingCandidates, KeptMaxFollowsEveryChange) {
+    const auto naive_max = [](const gs::Candidates& c) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (float z : c.logits()) m = std::max(m, z);
+        return m;
+    };
+    gs::Candidates c = load({1.0f, 5.0f, 3.0f, kNegInf, 2.0f});
+    EXPECT_EQ(c.max_logit(), 5.0f);
+    c.logits()[1] = 0.0f;   // a write in place, announced
+    c.mark_logits_changed();
+    EXPECT_EQ(c.max_logit(), 3.0f);
+    c.sort_descending();
+    c.truncate(2);
+    EXPECT_EQ(c.max_logit(), 3.0f);
+    c.replace(std::vector<gs::Candidates::Entry>{{7, -1.0f, 0.0f}, {8, -2.0f, 0.0f}}, true, false);
+    EXPECT_EQ(c.max_logit(), -1.0f);
+    for (float& z : c.logits()) z *= 0.5f;
+    c.mark_logits_rescaled(-0.5f);
+    EXPECT_EQ(c.max_logit(), -0.5f);
+
+    std::mt19937_64 gen(9);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    for (int round = 0; round < 20; ++round) {
+        std::vector<float> z(5000);
+        for (float& v : z) v = gen() % 4 == 0 ? -4.0f : normal(gen);
+        z[gen() % z.size()] = kNegInf;
+        std::vector<std::unique_ptr<gs::Sampler>> stages;
+        stages.push_back(std::make_unique<gs::LogitBias>(std::vector<std::pair<std::int32_t, float>>{
+            {static_cast<std::int32_t>(gen() % 5000), 6.0f}, {static_cast<std::int32_t>(gen() % 5000), kNegInf}}));
+        stages.push_back(std::make_unique<gs::Temperature>(round % 2 == 0 ? 0.7f : 1.5f));
+        stages.push_back(std::make_unique<gs::TopK>(1000));
+        stages.push_back(std::make_unique<gs::TopP>(0.95));
+        stages.push_back(std::make_unique<gs::MinP>(0.01f));
+        stages.push_back(std::make_unique<gs::TypicalP>(0.99f));
+        stages.push_back(std::make_unique<gs::TopNSigma>(2.0f));
+        std::shuffle(stages.begin(), stages.end(), gen);
+        c.load(z);
+        gs::Rng rng(1);
+        for (const auto& stage : stages) {
+            stage->apply(c, rng);
+            ASSERT_EQ(c.max_logit(), naive_max(c)) << stage->name() << " (round " << round << ")";
+        }
+    }
+}
 
 TEST(SamplingGreedy, ArgmaxFirstOnTies) {
     gs::Candidates c = load(log_of(kP4));

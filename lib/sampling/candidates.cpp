@@ -67,6 +67,8 @@ void Candidates::load(std::span<const float> logits) {
     selected = -1;
     input_max_ = r.max;
     check_logits(logits_.data(), size_, r.bad, r.max);
+    max_ = r.max;   // no NaN or +inf (checked), so the copy's max is vec::max's
+    max_valid_ = true;
 }
 
 void Candidates::assign(std::span<const Entry> entries) {
@@ -91,7 +93,13 @@ void Candidates::ensure_ids() const {
     ids_valid_ = true;
 }
 
-float Candidates::max_logit() const { return vec::max(logits_.data(), size_); }
+float Candidates::max_logit() const {
+    if (!max_valid_) {
+        max_ = vec::max(logits_.data(), size_);
+        max_valid_ = true;
+    }
+    return max_;
+}
 
 std::size_t Candidates::argmax() const {
     const std::size_t i = vec::find_equal(logits_.data(), size_, max_logit());
@@ -123,6 +131,12 @@ void Candidates::mark_logits_changed(bool same_order) {
     probs_current_ = false;
     changed();
     if (!same_order) sorted_ = false;
+}
+
+void Candidates::mark_logits_rescaled(float new_max) {
+    mark_logits_changed(true);
+    max_ = new_max;
+    max_valid_ = true;
 }
 
 float Candidates::kth_largest_logit(std::size_t k) const {

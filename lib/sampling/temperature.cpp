@@ -29,14 +29,17 @@ void Temperature::apply(Candidates& cand, Rng& /*rng*/) {
     if (std::isinf(m)) return;   // all -inf: nothing to scale; the selector reports it
     const float t = temperature_;
     auto z = cand.logits();
+    // Division by t > 0 rounds monotonically, so the largest logit goes to
+    // the largest quotient: the softmax after this needs no max pass.
     if (std::isinf(m / t)) {
         // Tiny T would overflow z/T to +inf (and inf - inf = NaN in softmax):
         // shift by the max first; the distribution is the same.
         for (float& v : z) v = (v - m) / t;
+        cand.mark_logits_rescaled((m - m) / t);
     } else {
         for (float& v : z) v = v / t;   // exactly HF's scores / temperature
+        cand.mark_logits_rescaled(m / t);
     }
-    cand.mark_logits_changed(/*same_order=*/true);
 }
 
 }  // namespace gpt2::sampling

@@ -113,8 +113,15 @@ public:
     // Call after writing logits in place: probabilities become stale; sorted
     // is kept only when `same_order` (ids do not move, so dense is kept).
     void mark_logits_changed(bool same_order = false);
+    // Call after mapping every logit through one non-decreasing function
+    // (temperature's z / T): mark_logits_changed(true), and the largest
+    // logit is now `new_max` (the image of the old largest), which
+    // max_logit() returns without a pass.
+    void mark_logits_rescaled(float new_max);
 
-    // Largest logit over the live candidates (-inf when empty). O(n), no sort.
+    // Largest logit over the live candidates (-inf when empty). O(n), no sort;
+    // kept until the logits or the set change (load() finds it while it
+    // copies), so the stages after the first that asks pay no pass.
     float max_logit() const;
     // Index of the largest logit; ties go to the lowest index. O(n).
     std::size_t argmax() const;
@@ -173,12 +180,16 @@ private:
     std::size_t size_ = 0;
     std::size_t vocab_ = 0;
     float input_max_ = 0.0f;
-    // Any change to the logits, the set or the order: the cached sums no
-    // longer describe the candidates, and they are no longer as loaded.
+    // Any change to the logits, the set or the order: the cached sums and
+    // max no longer describe the candidates, and they are no longer as
+    // loaded.
     void changed() {
         sums_current_ = false;
         as_loaded_ = false;
+        max_valid_ = false;
     }
+    mutable float max_ = 0.0f;         // max_logit(), when max_valid_
+    mutable bool max_valid_ = false;
 
     mutable bool ids_valid_ = false;
     ExpSums sums_, loaded_sums_;
