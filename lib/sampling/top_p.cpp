@@ -30,7 +30,7 @@ bool walk(std::span<const Candidates::Entry> entries, std::size_t j0, double hea
 constexpr std::size_t kFirstTry = 64;     // peaked steps end here
 constexpr std::size_t kSortBelow = 2048;  // small sets: just sort
 constexpr std::size_t kBuckets = 4096;
-constexpr std::size_t kMassLanes = 4;    // interleaved partial masses per bucket (a power of two)
+constexpr std::size_t kMassLanes = 4;    // interleaved partial masses per bucket
 constexpr double kFloorMargin = 4.0;     // tokens below the floor have p < q / (kFloorMargin·n)
 
 }  // namespace
@@ -141,7 +141,7 @@ void TopP::cut_by_buckets(Candidates& cand, double total, float q, double pmax) 
     if (at_least.count <= n / 2) {
         for (std::size_t k = 0; k < at_least.count; ++k) {
             const std::uint32_t i = live[k];
-            mass[bk[i] * kMassLanes + (i & (kMassLanes - 1))] += p[i];
+            mass[bk[i] * kMassLanes + i % kMassLanes] += p[i];
         }
     } else {
         std::size_t i = 0;

@@ -20,8 +20,8 @@
 // buckets), sum the mass per bucket over the tokens that could be kept at
 // all (those within ln(q / 4n·p_max) of the top), sort only the bucket
 // holding the cut, and keep the survivors with one in-place compaction:
-// O(n), never a full sort of the vocabulary. Output order: sorted descending on the first
-// two paths, the input order on the bucket path.
+// O(n), never a full sort of the vocabulary. Output order: sorted
+// descending on the first two paths, the input order on the bucket path.
 #include <cstdint>
 #include <vector>
 
