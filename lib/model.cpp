@@ -146,8 +146,7 @@ std::size_t copy_distinct_rows(Weights& weights, HugePageBuffer& buffer, std::ve
     const WeightTensor& wte = weights.wte;
     if (wte.dtype == DType::kI8) return 0;
     const std::int64_t V = wte.shape[0];
-    const std::size_t row_bytes =
-        static_cast<std::size_t>(wte.shape[1]) * (wte.dtype == DType::kF32 ? sizeof(float) : sizeof(std::uint16_t));
+    const std::size_t row_bytes = static_cast<std::size_t>(wte.shape[1]) * dtype_size(wte.dtype);
     const DistinctRows d = find_distinct_rows(wte.data, V, row_bytes);
     const auto D = static_cast<std::int64_t>(d.first.size());
     if (4 * D > 3 * V) return 0;
