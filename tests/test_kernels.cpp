@@ -455,7 +455,8 @@ TEST_P(Kernels, AttentionIsBitIdenticalToItsDocumentedOrder) {
     struct Shape { int NH, HS, T, pos0; };
     for (const Shape s : {Shape{4, 16, 1, 63}, Shape{12, 64, 1, 127}, Shape{3, 64, 1, 40}, Shape{2, 32, 1, 150},
                           Shape{5, 16, 3, 14}, Shape{1, 128, 2, 70}, Shape{6, 48, 1, 33}, Shape{2, 24, 4, 9},
-                          Shape{9, 8, 1, 20}, Shape{4, 256, 1, 5}, Shape{2, 15, 2, 3}, Shape{1, 1, 1, 0}}) {
+                          Shape{9, 8, 1, 20}, Shape{4, 256, 1, 5}, Shape{2, 15, 2, 3}, Shape{1, 1, 1, 0},
+                          Shape{6, 32, 1, 70}}) {
         const int C = s.NH * s.HS;
         const int n_rows = s.pos0 + s.T;
         const auto qkv = random_vector(static_cast<std::size_t>(s.T) * 3 * C, 21);

@@ -119,8 +119,9 @@ struct Kernels {
     // Rows [n0, n1) of w against every row of x.
     void (*dot_columns)(const DotArgs& a, int n0, int n1);
     // Query t, heads [h0, h1); scores: scratch of (pos0 + t + 1)·(h1 - h0) floats.
-    // Heads side by side in a row (kv_head_stride == HS) are computed
-    // together, else one at a time; the bits are the same.
+    // Heads side by side in a row (kv_head_stride == HS) are swept together
+    // position by position; head-major heads take their scores head by head
+    // and their weighted sums in blocks of heads. The bits are the same.
     void (*attend)(const AttentionArgs& a, int t, int h0, int h1, float* scores);
     // Queries [t0, t0 + R), R ≤ query_block, head h, the same bits per query
     // as attend(); scores: scratch of R · (pos0 + t0 + R) floats.
