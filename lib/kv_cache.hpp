@@ -8,8 +8,8 @@
 // [n_head, max_tokens, HS] (layout(), a kernels::KvLayout: head h's
 // positions in one contiguous run, max_tokens·HS apart): decode scores each
 // head's keys as one sequential stream, and sums the values of a block of
-// heads at once (kernels/f32_kernels.inc, attend_over). Measured on one Zen 4 thread
-// (bench_kernels BM_AttentionLayers, context 512 / 1024, rows:0 against
+// heads at once (kernels/f32_kernels.inc, attend_over). Measured on one Zen
+// 4 thread (bench_kernels BM_AttentionLayers, context 512 / 1024, rows:0 against
 // rows:1): F16 head-major 23 GB/s at 1024 against 10 position-major; F32
 // 30 / 22-25 GB/s against 20 / 14 (two threads 67 / 43 against 36 / 23).
 // Before the score loop read each key row start to end (d98bdcb), F32 had
